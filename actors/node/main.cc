@@ -1,0 +1,265 @@
+// troupe-server / troupe-sentinel entry point. A plain main() (not CAF_MAIN,
+// DESIGN §3 "Process rules"): parse argv and redis.conf as Redis does,
+// chdir to `dir`, daemonize, open the log, raise RLIMIT_NOFILE, open the
+// listening sockets (a busy port fails here with Redis's message), write the
+// pid file, block the termination signals, and only then build the actor
+// system and spawn the node. A dedicated thread turns SIGTERM/SIGINT into a
+// shutdown message; main waits until every actor is done.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actors/common/clock.h"
+#include "actors/node/config.h"
+#include "actors/node/default_config.h"
+#include "actors/node/logging.h"
+#include "actors/node/node.h"
+#include "actors/node/server_context.h"
+#include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/version.h"
+#include "actors/shard/keyspace/keyspace.h"
+#include "actors/type_ids.h"
+#include "net/listen_sockets.h"
+
+namespace troupe {
+namespace {
+
+std::string RandomHex40() {
+  std::random_device rd;
+  std::string s;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) s.push_back(hex[rd() % 16]);
+  return s;
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string ExecutablePath(const char* argv0) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n > 0) return std::string(buf, static_cast<size_t>(n));
+  return argv0;
+}
+
+void PrintVersion() {
+  std::printf("Troupe server v=%s redis_version=%s sha=00000000:0 malloc=libc bits=64\n",
+              kTroupeVersion, kRedisVersion);
+}
+
+void PrintUsage() {
+  std::fprintf(stderr,
+               "Usage: ./troupe-server [/path/to/redis.conf] [options] [-]\n"
+               "       ./troupe-server - (read config from stdin)\n"
+               "       ./troupe-server -v or --version\n"
+               "       ./troupe-server -h or --help\n\n"
+               "Examples:\n"
+               "       ./troupe-server (run the server with the embedded default configuration)\n"
+               "       ./troupe-server /etc/redis/6379.conf\n"
+               "       ./troupe-server --port 7777\n"
+               "       ./troupe-server /etc/myredis.conf --loglevel verbose\n"
+               "       ./troupe-server /etc/sentinel.conf --sentinel\n");
+}
+
+// Detaches from the terminal like Redis's daemonize().
+void Daemonize() {
+  if (fork() != 0) _exit(0);
+  setsid();
+  int fd = open("/dev/null", O_RDWR);
+  if (fd != -1) {
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO) close(fd);
+  }
+}
+
+// Raises the descriptor limit to maxclients + 32, as Redis does.
+void AdjustOpenFilesLimit(int64_t maxclients) {
+  rlim_t wanted = static_cast<rlim_t>(maxclients) + 32;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  rlimit raised = limit;
+  raised.rlim_cur = std::max(wanted, limit.rlim_cur);
+  if (raised.rlim_max < raised.rlim_cur) raised.rlim_max = raised.rlim_cur;
+  if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    raised.rlim_cur = raised.rlim_max = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &raised);
+    spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
+                 maxclients, wanted);
+    spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.", wanted,
+                 std::strerror(errno));
+  }
+}
+
+bool WritePidFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) {
+    spdlog::warn("Failed to write PID file: {}", std::strerror(errno));
+    return false;
+  }
+  std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+  std::fclose(f);
+  return true;
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool sentinel = Basename(argv[0]).find("sentinel") != std::string::npos;
+  if (!args.empty()) {
+    const std::string& first = args[0];
+    if (first == "-v" || first == "--version") {
+      PrintVersion();
+      return 0;
+    }
+    if (first == "-h" || first == "--help") {
+      PrintUsage();
+      return 0;
+    }
+  }
+  bool has_file = !args.empty() && (args[0] == "-" || args[0].rfind("--", 0) != 0);
+  auto loaded = Config::FromArgs(args, has_file ? "" : kEmbeddedDefaultConfig, sentinel);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  Config config = std::move(*loaded);
+  const ServerOptions& opts = config.options();
+  if (opts.sentinel_mode && config.config_file().empty()) {
+    std::fprintf(stderr, "Sentinel needs config file on disk to save state.  Exiting...\n");
+    return 1;
+  }
+  if (!opts.dir.empty() && chdir(opts.dir.c_str()) != 0) {
+    std::fprintf(stderr, "Can't chdir to '%s': %s\n", opts.dir.c_str(), std::strerror(errno));
+    return 1;
+  }
+  if (opts.daemonize) Daemonize();
+  if (Status s = InitLogging(opts.logfile, opts.loglevel, opts.daemonize); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 1;
+  }
+  SetLogRole(opts.sentinel_mode ? 'X' : 'M');
+  config.OnChange("loglevel", [](const ServerOptions& o) { SetLogLevel(o.loglevel); });
+
+  spdlog::warn("oO0OoO0OoO0Oo Troupe is starting oO0OoO0OoO0Oo");
+  spdlog::warn("Troupe version={} (Redis {} compatible), bits=64, commit=00000000, modified=0, "
+               "pid={}, just started",
+               kTroupeVersion, kRedisVersion, static_cast<int>(getpid()));
+  if (!has_file) {
+    spdlog::warn("Warning: no config file specified, using the default config. In order to specify "
+                 "a config file use {} /path/to/redis.conf",
+                 argv[0]);
+  } else {
+    spdlog::warn("Configuration loaded");
+  }
+  for (const std::string& name : config.UnimplementedInUse())
+    spdlog::warn("Config directive '{}' is accepted but not implemented yet by Troupe: it has no effect", name);
+
+  AdjustOpenFilesLimit(opts.maxclients);
+  spdlog::info("monotonic clock: POSIX clock_gettime");
+
+  auto sockets = OpenListenSockets(opts.bind, opts.port, opts.tcp_backlog, opts.tcp_keepalive_s);
+  if (!sockets.ok()) {
+    spdlog::warn("Warning: {}", sockets.status().message());
+    spdlog::warn("Failed listening on port {} (TCP), aborting.", opts.port);
+    return 1;
+  }
+  int port = sockets->empty() ? opts.port : (*sockets)[0].port;
+
+  std::string pidfile = opts.pidfile;
+  if (pidfile.empty() && opts.daemonize) pidfile = "/var/run/redis.pid";
+  bool wrote_pidfile = !pidfile.empty() && WritePidFile(pidfile);
+
+  spdlog::info("Running mode={}, port={}.", opts.sentinel_mode ? "sentinel" : opts.cluster_enabled ? "cluster" : "standalone", port);
+
+  // State shared by the actors on the multiplexer thread.
+  SystemClock& clock = SystemClock::Instance();
+  ServerContext server(&config, &clock);
+  server.run_id = RandomHex40();
+  server.replid = RandomHex40();
+  server.start_ms = clock.UnixMs();
+  server.start_mono_us = clock.MonotonicUs();
+  server.lastsave_s = server.start_ms / 1000;
+  server.port = port;
+  server.executable = ExecutablePath(argv[0]);
+  server.config_file = config.config_file();
+  server.daemonized = opts.daemonize;
+  Keyspace keyspace(opts.databases, &clock);
+  auto apply_lfu = [&keyspace](const ServerOptions& o) {
+    keyspace.SetLfu(o.maxmemory_policy.find("lfu") != std::string::npos,
+                    static_cast<int>(o.lfu_log_factor), static_cast<int>(o.lfu_decay_time));
+  };
+  apply_lfu(opts);
+  for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"})
+    config.OnChange(name, apply_lfu);
+  CommandTable::Instance();  // build the table before serving
+
+  // Termination signals are taken by one thread with sigwait; every other
+  // thread (CAF's included) inherits the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR2);  // main's own "stop waiting" signal
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  int exit_code = 0;
+  {
+    caf::actor_system_config cfg;
+    cfg.load<caf::io::middleman>();
+    cfg.set("scheduler.max-threads", 1);
+    caf::actor_system system{cfg};
+    server.used_memory_startup = 0;
+    caf::actor node = system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets));
+    spdlog::info("Server initialized");
+    spdlog::info("Ready to accept connections");
+
+    std::thread signal_thread([&signals, node] {
+      int shutdown_requests = 0;
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&signals, &sig) != 0) continue;
+        if (sig == SIGUSR2) return;
+        if (++shutdown_requests > 1 && sig == SIGINT) {
+          spdlog::warn("You insist... exiting now.");
+          _exit(1);
+        }
+        spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        caf::anon_send(node, shutdown_atom_v, static_cast<int32_t>(kShutdownSignal));
+      }
+    });
+    node = nullptr;
+    system.await_all_actors_done();
+    pthread_kill(signal_thread.native_handle(), SIGUSR2);
+    signal_thread.join();
+  }
+  if (wrote_pidfile) {
+    spdlog::info("Removing the pid file.");
+    unlink(pidfile.c_str());
+  }
+  spdlog::default_logger()->flush();
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace troupe
+
+int main(int argc, char** argv) { return troupe::Run(argc, argv); }

@@ -1,0 +1,54 @@
+// Implementation of the Node supervisor (see node.h).
+#include "actors/node/node.h"
+
+#include <caf/io/middleman.hpp>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "actors/node/server_context.h"
+#include "actors/shard/keyspace/keyspace.h"
+#include "actors/shard/shard.h"
+#include "actors/type_ids.h"
+#include "net/listener.h"
+
+namespace troupe {
+
+caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* server,
+                   std::vector<ListenSocket> sockets) {
+  auto& mm = self->system().middleman();
+  caf::actor shard = mm.spawn_broker(Shard, keyspace, server);
+  SessionDeps deps;
+  deps.keyspace = keyspace;
+  deps.server = server;
+  caf::actor listener = mm.spawn_broker(Listener, std::move(sockets), deps);
+
+  caf::actor_addr me = self->address();
+  server->request_shutdown = [me](const ShutdownRequest& req) -> std::string {
+    int32_t flags = (req.save ? kShutdownSave : 0) | (req.nosave ? kShutdownNoSave : 0);
+    spdlog::warn("User requested shutdown...");
+    if (auto h = caf::actor_cast<caf::actor>(me)) caf::anon_send(h, shutdown_atom_v, flags);
+    return "";
+  };
+
+  return {
+      [self, keyspace, server, shard, listener](shutdown_atom, int32_t flags) {
+        bool wants_save = (flags & kShutdownSave) ||
+                          (!(flags & kShutdownNoSave) && !server->options().save_points.empty());
+        if (wants_save)
+          spdlog::warn("RDB persistence is not implemented yet: the dataset is not saved on shutdown");
+        // Close every client: no more replies after this point.
+        std::vector<ClientState*> clients;
+        for (auto& [id, c] : server->clients) clients.push_back(c);
+        for (ClientState* c : clients)
+          if (c->kill) c->kill();
+        self->send(listener, close_all_atom_v);
+        self->send_exit(shard, caf::exit_reason::user_shutdown);
+        server->request_shutdown = nullptr;
+        spdlog::warn("{} is now ready to exit, bye bye...", server->options().sentinel_mode ? "Sentinel" : "Troupe");
+        self->quit();
+      },
+  };
+}
+
+}  // namespace troupe

@@ -1,0 +1,107 @@
+// Command: a row of the command table (name, arity, flags, key positions,
+// handler) and CommandContext, what a handler is given when it runs.
+//
+// DESIGN §3/§6.2: a client session parses a request and calls the command's
+// handler inline, on the multiplexer thread that owns the keyspace; arity,
+// authentication and key checks happen centrally in CommandTable::Dispatch,
+// so handlers only parse their options, run the operation and reply.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/shard/keyspace/keyspace.h"
+#include "net/client_state.h"
+#include "net/resp_writer.h"
+
+namespace troupe {
+
+class ServerContext;
+struct CommandSpec;
+
+// Command flags, with the names COMMAND INFO reports.
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,         // write
+  kCmdReadonly = 1u << 1,      // readonly
+  kCmdDenyOom = 1u << 2,       // denyoom
+  kCmdAdmin = 1u << 3,         // admin
+  kCmdPubsub = 1u << 4,        // pubsub
+  kCmdNoscript = 1u << 5,      // noscript
+  kCmdBlocking = 1u << 6,      // blocking
+  kCmdLoading = 1u << 7,       // loading: allowed while loading
+  kCmdStale = 1u << 8,         // stale: allowed on a stale replica
+  kCmdSkipMonitor = 1u << 9,   // skip_monitor
+  kCmdSkipSlowlog = 1u << 10,  // skip_slowlog
+  kCmdFast = 1u << 11,         // fast
+  kCmdNoAuth = 1u << 12,       // no_auth
+  kCmdMayReplicate = 1u << 13, // may_replicate
+  kCmdNoMulti = 1u << 14,      // no_multi
+  kCmdAllowBusy = 1u << 15,    // allow_busy
+  kCmdSentinel = 1u << 16,     // sentinel: available in sentinel mode
+  kCmdOnlySentinel = 1u << 17, // only_sentinel
+  kCmdMovableKeys = 1u << 18,  // movablekeys (key positions need the arguments)
+};
+
+// What a handler is given. References stay valid for the handler's run.
+struct CommandContext {
+  const std::vector<std::string_view>& argv;
+  RespWriter& reply;
+  ClientState& client;
+  Keyspace& keyspace;
+  ServerContext& server;
+  const CommandSpec* command = nullptr;
+
+  Database& db() { return keyspace.db(client.db); }
+  std::string_view arg(size_t i) const { return argv[i]; }
+  size_t argc() const { return argv.size(); }
+
+  // The common error replies, with Redis 7.0's texts.
+  void WrongType() { reply.Error("WRONGTYPE Operation against a key holding the wrong kind of value"); }
+  void SyntaxError() { reply.Error("ERR syntax error"); }
+  void NotInteger() { reply.Error("ERR value is not an integer or out of range"); }
+  void NotFloat() { reply.Error("ERR value is not a valid float"); }
+  void Overflow() { reply.Error("ERR increment or decrement would overflow"); }
+  void WrongArity();
+
+  // Argument parsing helpers that reply with the right error on failure.
+  bool IntArg(size_t i, int64_t* out);
+  bool DoubleArg(size_t i, double* out);
+};
+
+using CommandHandler = void (*)(CommandContext&);
+
+struct CommandSpec {
+  std::string name;       // lower case, e.g. "get" or "config|get" for a subcommand
+  int arity = 0;          // Redis arity: n exact, -n at least n (name included)
+  uint32_t flags = 0;     // CommandFlag bits
+  int first_key = 0;      // position of the first key, 0 = none
+  int last_key = 0;       // last key, -1 = last argument, -2 = one before, ...
+  int step = 0;           // distance between keys
+  CommandHandler handler = nullptr;
+  std::string group;      // COMMAND DOCS group: string, generic, server, connection, ...
+  std::string since;      // first Redis version with the command
+  std::string summary;    // one line for COMMAND DOCS
+  std::string acl;        // extra ACL categories, e.g. "@string @fast"
+  std::vector<CommandSpec> subcommands;  // for container commands (CONFIG, CLIENT, ...)
+
+  // Statistics (INFO commandstats).
+  mutable uint64_t calls = 0;
+  mutable uint64_t usec = 0;
+  mutable uint64_t rejected_calls = 0;
+  mutable uint64_t failed_calls = 0;
+
+  bool is_container() const { return !subcommands.empty(); }
+  // The name as COMMAND and errors show it ("config|get").
+  const std::string& full_name() const { return name; }
+  // Key positions for this argv (COMMAND GETKEYS, cluster slot checks).
+  std::vector<size_t> KeyPositions(const std::vector<std::string_view>& argv) const;
+};
+
+// A row builder so the families read like tables.
+CommandSpec Cmd(std::string name, int arity, uint32_t flags, int first_key, int last_key, int step,
+                CommandHandler handler, std::string group, std::string since, std::string summary,
+                std::string acl = "");
+
+}  // namespace troupe

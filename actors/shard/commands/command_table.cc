@@ -1,0 +1,226 @@
+// Implementation of CommandTable and the shared CommandContext helpers.
+// Dispatch follows the order of Redis 7.0's processCommand checks.
+#include "actors/shard/commands/command_table.h"
+
+#include <cctype>
+
+#include "actors/common/strings.h"
+#include "actors/node/server_context.h"
+#include "actors/shard/commands/info_command.h"
+
+namespace troupe {
+namespace {
+
+// Lower-cases a command name into a reused buffer (no allocation per call).
+const std::string& LowerName(std::string_view name) {
+  thread_local std::string buf;
+  buf.assign(name.data(), name.size());
+  for (char& c : buf) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return buf;
+}
+
+// Redis caps names and arguments quoted in error messages.
+std::string Clip(std::string_view s, size_t n) { return std::string(s.substr(0, n)); }
+
+void RecordSlowLog(ServerContext& server, const CommandContext& ctx, int64_t duration_us) {
+  const auto& opts = server.options();
+  if (opts.slowlog_log_slower_than_us < 0 || duration_us < opts.slowlog_log_slower_than_us) return;
+  SlowLogEntry e;
+  e.id = server.next_slowlog_id++;
+  e.unix_time_s = server.clock().UnixMs() / 1000;
+  e.duration_us = duration_us;
+  size_t n = std::min<size_t>(ctx.argc(), 32);
+  for (size_t i = 0; i < n; ++i) {
+    if (i == 31 && ctx.argc() > 32) {
+      e.args.push_back("... (" + std::to_string(ctx.argc() - 31) + " more arguments)");
+      break;
+    }
+    std::string_view a = ctx.argv[i];
+    if (a.size() > 128)
+      e.args.push_back(std::string(a.substr(0, 128)) + "... (" + std::to_string(a.size() - 128) +
+                       " more bytes)");
+    else
+      e.args.emplace_back(a);
+  }
+  e.client_addr = ctx.client.addr;
+  e.client_name = ctx.client.name;
+  server.slowlog.push_front(std::move(e));
+  while (static_cast<int64_t>(server.slowlog.size()) > opts.slowlog_max_len) server.slowlog.pop_back();
+}
+
+// Counts an error reply under its code (the first word), as INFO errorstats.
+void CountErrors(ServerContext& server, const std::vector<char>& out, size_t from) {
+  size_t i = from;
+  while (i < out.size()) {
+    if (out[i] != '-') break;  // only whole error replies written by this command
+    size_t end = i + 1;
+    while (end < out.size() && out[end] != ' ' && out[end] != '\r') ++end;
+    server.error_stats[std::string(out.begin() + static_cast<long>(i) + 1, out.begin() + static_cast<long>(end))]++;
+    server.stats.total_error_replies++;
+    break;
+  }
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? static_cast<size_t>(arity) == argc : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+void CommandContext::WrongArity() {
+  reply.Error("ERR wrong number of arguments for '" + command->name + "' command");
+}
+
+bool CommandContext::IntArg(size_t i, int64_t* out) {
+  if (ParseInt64(argv[i], out)) return true;
+  NotInteger();
+  return false;
+}
+
+bool CommandContext::DoubleArg(size_t i, double* out) {
+  if (ParseDouble(argv[i], out)) return true;
+  NotFloat();
+  return false;
+}
+
+CommandSpec Cmd(std::string name, int arity, uint32_t flags, int first_key, int last_key, int step,
+                CommandHandler handler, std::string group, std::string since, std::string summary,
+                std::string acl) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.first_key = first_key;
+  s.last_key = last_key;
+  s.step = step;
+  s.handler = handler;
+  s.group = std::move(group);
+  s.since = std::move(since);
+  s.summary = std::move(summary);
+  s.acl = std::move(acl);
+  return s;
+}
+
+std::vector<size_t> CommandSpec::KeyPositions(const std::vector<std::string_view>& argv) const {
+  std::vector<size_t> keys;
+  if (first_key <= 0 || static_cast<size_t>(first_key) >= argv.size()) return keys;
+  int argc = static_cast<int>(argv.size());
+  int last = last_key >= 0 ? last_key : argc + last_key;
+  if (last >= argc) last = argc - 1;
+  int s = step > 0 ? step : 1;
+  for (int i = first_key; i <= last; i += s) keys.push_back(static_cast<size_t>(i));
+  return keys;
+}
+
+CommandTable& CommandTable::Instance() {
+  static CommandTable* table = [] {
+    auto* t = new CommandTable();
+    RegisterStringFamily(*t);
+    RegisterBitFamily(*t);
+    RegisterKeyFamily(*t);
+    RegisterConnectionFamily(*t);
+    RegisterClientFamily(*t);
+    RegisterServerFamily(*t);
+    RegisterConfigFamily(*t);
+    RegisterIntrospectionFamily(*t);
+    RegisterInfoCommand(*t);
+    return t;
+  }();
+  return *table;
+}
+
+void CommandTable::Add(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  for (auto& sub : owned->subcommands) {
+    if (sub.name.find('|') == std::string::npos) sub.name = owned->name + "|" + sub.name;
+  }
+  by_name_[owned->name] = owned.get();
+  commands_.push_back(std::move(owned));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  auto it = by_name_.find(LowerName(name));
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
+  const std::string& lower = LowerName(name);
+  for (const auto& sub : parent.subcommands) {
+    std::string_view short_name(sub.name);
+    short_name.remove_prefix(parent.name.size() + 1);
+    if (short_name == lower) return &sub;
+  }
+  return nullptr;
+}
+
+const CommandSpec* CommandTable::Resolve(const std::vector<std::string_view>& argv) const {
+  if (argv.empty()) return nullptr;
+  const CommandSpec* cmd = Find(argv[0]);
+  if (cmd == nullptr || !cmd->is_container()) return cmd;
+  if (argv.size() < 2) return cmd;
+  return FindSub(*cmd, argv[1]);
+}
+
+const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
+  ServerContext& server = ctx.server;
+  const auto& argv = ctx.argv;
+  std::vector<char>& out = *ctx.reply.buffer();
+  size_t reply_start = out.size();
+
+  const CommandSpec* cmd = Find(argv[0]);
+  if (cmd != nullptr) {
+    // Sentinel mode offers only sentinel commands; server mode hides the
+    // sentinel-only ones.
+    bool sentinel = server.options().sentinel_mode;
+    if (sentinel ? !(cmd->flags & kCmdSentinel) : (cmd->flags & kCmdOnlySentinel) != 0) cmd = nullptr;
+  }
+  if (cmd == nullptr) {
+    std::string args;
+    for (size_t i = 1; i < argv.size() && args.size() < 128; ++i)
+      args += "'" + Clip(argv[i], 128 - args.size()) + "' ";
+    ctx.reply.Error("ERR unknown command '" + Clip(argv[0], 128) +
+                    "', with args beginning with: " + args);
+    CountErrors(server, out, reply_start);
+    return nullptr;
+  }
+  if (cmd->is_container() && argv.size() >= 2) {
+    const CommandSpec* sub = FindSub(*cmd, argv[1]);
+    if (sub == nullptr) {
+      ctx.reply.Error("ERR unknown subcommand '" + Clip(argv[1], 128) + "'. Try " +
+                      ToUpper(cmd->name) + " HELP.");
+      CountErrors(server, out, reply_start);
+      return nullptr;
+    }
+    cmd = sub;
+  }
+  ctx.command = cmd;
+  if (!ArityOk(cmd->arity, argv.size()) || cmd->handler == nullptr) {
+    ctx.WrongArity();
+    cmd->rejected_calls++;
+    CountErrors(server, out, reply_start);
+    return nullptr;
+  }
+  if (!ctx.client.authenticated && !(cmd->flags & kCmdNoAuth)) {
+    ctx.reply.Error("NOAUTH Authentication required.");
+    cmd->rejected_calls++;
+    CountErrors(server, out, reply_start);
+    return nullptr;
+  }
+
+  ctx.client.last_command = cmd->name;
+  int64_t start_us = server.clock().MonotonicUs();
+  cmd->handler(ctx);
+  int64_t duration_us = server.clock().MonotonicUs() - start_us;
+
+  cmd->calls++;
+  cmd->usec += static_cast<uint64_t>(duration_us);
+  server.stats.total_commands_processed++;
+  if (out.size() > reply_start && out[reply_start] == '-') {
+    cmd->failed_calls++;
+    CountErrors(server, out, reply_start);
+  }
+  if (!(cmd->flags & kCmdSkipSlowlog)) RecordSlowLog(server, ctx, duration_us);
+  return cmd;
+}
+
+}  // namespace troupe

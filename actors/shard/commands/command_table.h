@@ -1,0 +1,54 @@
+// CommandTable: every command Troupe knows, looked up by name, and the one
+// place where a parsed request is checked and run (Dispatch): unknown
+// command, unknown subcommand, arity, authentication, then the handler with
+// its statistics and slow-log entry. Families register their rows at start
+// (Register*Family functions in the commands/ files). Used inline by client
+// sessions on the multiplexer thread; no CAF header.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/shard/commands/command.h"
+
+namespace troupe {
+
+class CommandTable {
+ public:
+  // The table with every family registered.
+  static CommandTable& Instance();
+
+  void Add(CommandSpec spec);
+  // Case-insensitive lookup of a top-level command; nullptr if unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of a container command.
+  static const CommandSpec* FindSub(const CommandSpec& parent, std::string_view name);
+  // All top-level commands, in registration order.
+  const std::vector<std::unique_ptr<CommandSpec>>& all() const { return commands_; }
+
+  // Checks and runs one request; the reply goes to ctx.reply. Returns the
+  // command that ran (nullptr when the request was rejected).
+  const CommandSpec* Dispatch(CommandContext& ctx) const;
+  // Resolves argv to the command (or subcommand) it names, or nullptr.
+  const CommandSpec* Resolve(const std::vector<std::string_view>& argv) const;
+
+ private:
+  CommandTable() = default;
+  std::vector<std::unique_ptr<CommandSpec>> commands_;
+  std::unordered_map<std::string, CommandSpec*> by_name_;
+};
+
+// Family registration hooks, one per file in actors/shard/commands/.
+void RegisterStringFamily(CommandTable& table);
+void RegisterBitFamily(CommandTable& table);
+void RegisterKeyFamily(CommandTable& table);
+void RegisterConnectionFamily(CommandTable& table);
+void RegisterClientFamily(CommandTable& table);
+void RegisterServerFamily(CommandTable& table);
+void RegisterConfigFamily(CommandTable& table);
+void RegisterIntrospectionFamily(CommandTable& table);
+
+}  // namespace troupe

@@ -1,0 +1,362 @@
+// INFO [section ...]: the server's state in Redis 7.0's sections and field
+// names (tools such as redis-cli, Sentinel and monitoring agents parse them).
+// Registered with the server family; runs inline in the client session.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "actors/common/strings.h"
+#include "actors/node/server_context.h"
+#include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/info_command.h"
+#include "actors/shard/commands/version.h"
+
+namespace troupe {
+namespace {
+
+std::string HumanBytes(uint64_t n) {
+  char buf[64];
+  double d = static_cast<double>(n);
+  if (n < 1024) std::snprintf(buf, sizeof(buf), "%lluB", static_cast<unsigned long long>(n));
+  else if (n < 1024ULL * 1024) std::snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  else if (n < 1024ULL * 1024 * 1024) std::snprintf(buf, sizeof(buf), "%.2fM", d / (1024 * 1024));
+  else std::snprintf(buf, sizeof(buf), "%.2fG", d / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+uint64_t TotalSystemMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(size) : 0;
+}
+
+struct Info {
+  std::string text;
+  void Section(const char* title) {
+    if (!text.empty()) text += "\r\n";
+    text += "# ";
+    text += title;
+    text += "\r\n";
+  }
+  void Field(const std::string& name, const std::string& value) {
+    text += name;
+    text += ':';
+    text += value;
+    text += "\r\n";
+  }
+  void Field(const std::string& name, int64_t v) { Field(name, std::to_string(v)); }
+  void Field(const std::string& name, uint64_t v) { Field(name, std::to_string(v)); }
+  void Field(const std::string& name, int v) { Field(name, std::to_string(v)); }
+  void Field(const std::string& name, size_t v, bool) { Field(name, std::to_string(v)); }
+};
+
+void ServerSection(Info& i, CommandContext& ctx) {
+  ServerContext& s = ctx.server;
+  const auto& o = s.options();
+  utsname u{};
+  uname(&u);
+  int64_t now_us = s.clock().UnixUs();
+  int64_t uptime_s = (s.clock().MonotonicUs() - s.start_mono_us) / 1000000;
+  i.Section("Server");
+  i.Field("redis_version", kRedisVersion);
+  i.Field("redis_git_sha1", "00000000");
+  i.Field("redis_git_dirty", 0);
+  i.Field("redis_build_id", "0");
+  i.Field("redis_mode", o.sentinel_mode ? "sentinel" : o.cluster_enabled ? "cluster" : "standalone");
+  i.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  i.Field("arch_bits", 64);
+  i.Field("monotonic_clock", "POSIX clock_gettime");
+  i.Field("multiplexing_api", "epoll");
+  i.Field("atomicvar_api", "c11-builtin");
+  i.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+  i.Field("process_id", static_cast<int64_t>(getpid()));
+  i.Field("process_supervised", "no");
+  i.Field("run_id", s.run_id);
+  i.Field("tcp_port", s.port);
+  i.Field("server_time_usec", now_us);
+  i.Field("uptime_in_seconds", uptime_s);
+  i.Field("uptime_in_days", uptime_s / 86400);
+  i.Field("hz", o.hz);
+  i.Field("configured_hz", o.hz);
+  i.Field("lru_clock", static_cast<int64_t>(ctx.keyspace.lru_clock()));
+  i.Field("executable", s.executable);
+  i.Field("config_file", s.config_file);
+  i.Field("io_threads_active", 0);
+  i.Field("troupe_version", kTroupeVersion);
+}
+
+void ClientsSection(Info& i, CommandContext& ctx) {
+  i.Section("Clients");
+  i.Field("connected_clients", static_cast<uint64_t>(ctx.server.clients.size()));
+  i.Field("cluster_connections", 0);
+  i.Field("maxclients", ctx.server.options().maxclients);
+  i.Field("client_recent_max_input_buffer", 0);
+  i.Field("client_recent_max_output_buffer", 0);
+  i.Field("blocked_clients", 0);
+  i.Field("tracking_clients", 0);
+  i.Field("clients_in_timeout_table", 0);
+}
+
+void MemorySection(Info& i, CommandContext& ctx) {
+  struct mallinfo2 mi = mallinfo2();
+  uint64_t used = mi.uordblks + mi.hblkhd;
+  uint64_t rss = ProcessRssBytes();
+  ServerContext& s = ctx.server;
+  if (used > s.used_memory_peak) s.used_memory_peak = used;
+  i.Section("Memory");
+  i.Field("used_memory", used);
+  i.Field("used_memory_human", HumanBytes(used));
+  i.Field("used_memory_rss", rss);
+  i.Field("used_memory_rss_human", HumanBytes(rss));
+  i.Field("used_memory_peak", s.used_memory_peak);
+  i.Field("used_memory_peak_human", HumanBytes(s.used_memory_peak));
+  i.Field("used_memory_peak_perc",
+          Fixed(s.used_memory_peak ? 100.0 * static_cast<double>(used) / static_cast<double>(s.used_memory_peak) : 0, 2) + "%");
+  i.Field("used_memory_overhead", s.used_memory_startup);
+  i.Field("used_memory_startup", s.used_memory_startup);
+  i.Field("used_memory_dataset", used > s.used_memory_startup ? used - s.used_memory_startup : 0);
+  i.Field("allocator_allocated", used);
+  i.Field("allocator_active", static_cast<uint64_t>(mi.arena + mi.hblkhd));
+  i.Field("allocator_resident", rss);
+  i.Field("total_system_memory", TotalSystemMemory());
+  i.Field("total_system_memory_human", HumanBytes(TotalSystemMemory()));
+  i.Field("used_memory_lua", 0);
+  i.Field("used_memory_scripts", 0);
+  i.Field("number_of_cached_scripts", 0);
+  i.Field("maxmemory", 0);
+  i.Field("maxmemory_human", "0B");
+  i.Field("maxmemory_policy", "noeviction");
+  i.Field("mem_fragmentation_ratio", Fixed(used ? static_cast<double>(rss) / static_cast<double>(used) : 0, 2));
+  i.Field("mem_allocator", "libc");
+  i.Field("active_defrag_running", 0);
+  i.Field("lazyfree_pending_objects", 0);
+  i.Field("lazyfreed_objects", 0);
+}
+
+void PersistenceSection(Info& i, CommandContext& ctx) {
+  i.Section("Persistence");
+  i.Field("loading", 0);
+  i.Field("async_loading", 0);
+  i.Field("current_cow_peak", 0);
+  i.Field("current_cow_size", 0);
+  i.Field("current_cow_size_age", 0);
+  i.Field("current_fork_perc", "0.00");
+  i.Field("current_save_keys_processed", 0);
+  i.Field("current_save_keys_total", 0);
+  i.Field("rdb_changes_since_last_save", ctx.keyspace.dirty);
+  i.Field("rdb_bgsave_in_progress", 0);
+  i.Field("rdb_last_save_time", ctx.server.lastsave_s);
+  i.Field("rdb_last_bgsave_status", "ok");
+  i.Field("rdb_last_bgsave_time_sec", -1);
+  i.Field("rdb_current_bgsave_time_sec", -1);
+  i.Field("rdb_saves", 0);
+  i.Field("rdb_last_cow_size", 0);
+  i.Field("rdb_last_load_keys_expired", 0);
+  i.Field("rdb_last_load_keys_loaded", 0);
+  i.Field("aof_enabled", 0);
+  i.Field("aof_rewrite_in_progress", 0);
+  i.Field("aof_rewrite_scheduled", 0);
+  i.Field("aof_last_rewrite_time_sec", -1);
+  i.Field("aof_current_rewrite_time_sec", -1);
+  i.Field("aof_last_bgrewrite_status", "ok");
+  i.Field("aof_rewrites", 0);
+  i.Field("aof_rewrites_consecutive_failures", 0);
+  i.Field("aof_last_write_status", "ok");
+  i.Field("aof_last_cow_size", 0);
+  i.Field("module_fork_in_progress", 0);
+  i.Field("module_fork_last_cow_size", 0);
+}
+
+void StatsSection(Info& i, CommandContext& ctx) {
+  const ServerStats& st = ctx.server.stats;
+  const KeyspaceStats& ks = ctx.keyspace.stats();
+  i.Section("Stats");
+  i.Field("total_connections_received", st.total_connections_received);
+  i.Field("total_commands_processed", st.total_commands_processed);
+  i.Field("instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops_per_sec()));
+  i.Field("total_net_input_bytes", st.total_net_input_bytes);
+  i.Field("total_net_output_bytes", st.total_net_output_bytes);
+  i.Field("total_net_repl_input_bytes", 0);
+  i.Field("total_net_repl_output_bytes", 0);
+  i.Field("instantaneous_input_kbps", "0.00");
+  i.Field("instantaneous_output_kbps", "0.00");
+  i.Field("instantaneous_input_repl_kbps", "0.00");
+  i.Field("instantaneous_output_repl_kbps", "0.00");
+  i.Field("rejected_connections", st.rejected_connections);
+  i.Field("sync_full", 0);
+  i.Field("sync_partial_ok", 0);
+  i.Field("sync_partial_err", 0);
+  i.Field("expired_keys", ks.expired_keys);
+  i.Field("expired_stale_perc", "0.00");
+  i.Field("expired_time_cap_reached_count", 0);
+  i.Field("expire_cycle_cpu_milliseconds", ks.expire_cycle_cpu_ms);
+  i.Field("evicted_keys", 0);
+  i.Field("evicted_clients", 0);
+  i.Field("total_eviction_exceeded_time", 0);
+  i.Field("current_eviction_exceeded_time", 0);
+  i.Field("keyspace_hits", ks.keyspace_hits);
+  i.Field("keyspace_misses", ks.keyspace_misses);
+  i.Field("pubsub_channels", 0);
+  i.Field("pubsub_patterns", 0);
+  i.Field("pubsubshard_channels", 0);
+  i.Field("latest_fork_usec", 0);
+  i.Field("total_forks", 0);
+  i.Field("migrate_cached_sockets", 0);
+  i.Field("slave_expires_tracked_keys", 0);
+  i.Field("active_defrag_hits", 0);
+  i.Field("active_defrag_misses", 0);
+  i.Field("active_defrag_key_hits", 0);
+  i.Field("active_defrag_key_misses", 0);
+  i.Field("total_active_defrag_time", 0);
+  i.Field("current_active_defrag_time", 0);
+  i.Field("tracking_total_keys", 0);
+  i.Field("tracking_total_items", 0);
+  i.Field("tracking_total_prefixes", 0);
+  i.Field("unexpected_error_replies", st.unexpected_error_replies);
+  i.Field("total_error_replies", st.total_error_replies);
+  i.Field("dump_payload_sanitizations", 0);
+  i.Field("total_reads_processed", st.total_reads_processed);
+  i.Field("total_writes_processed", st.total_writes_processed);
+  i.Field("io_threaded_reads_processed", 0);
+  i.Field("io_threaded_writes_processed", 0);
+  i.Field("client_query_buffer_limit_disconnections", st.client_query_buffer_limit_disconnections);
+  i.Field("client_output_buffer_limit_disconnections", st.client_output_buffer_limit_disconnections);
+}
+
+void ReplicationSection(Info& i, CommandContext& ctx) {
+  i.Section("Replication");
+  i.Field("role", "master");
+  i.Field("connected_slaves", 0);
+  i.Field("master_failover_state", "no-failover");
+  i.Field("master_replid", ctx.server.replid);
+  i.Field("master_replid2", std::string(40, '0'));
+  i.Field("master_repl_offset", 0);
+  i.Field("second_repl_offset", -1);
+  i.Field("repl_backlog_active", 0);
+  i.Field("repl_backlog_size", 1048576);
+  i.Field("repl_backlog_first_byte_offset", 0);
+  i.Field("repl_backlog_histlen", 0);
+}
+
+std::string Seconds(const timeval& tv) {
+  return Fixed(static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6, 6);
+}
+
+void CpuSection(Info& i) {
+  rusage self{}, children{}, thread{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
+  i.Section("CPU");
+  i.Field("used_cpu_sys", Seconds(self.ru_stime));
+  i.Field("used_cpu_user", Seconds(self.ru_utime));
+  i.Field("used_cpu_sys_children", Seconds(children.ru_stime));
+  i.Field("used_cpu_user_children", Seconds(children.ru_utime));
+  i.Field("used_cpu_sys_main_thread", Seconds(thread.ru_stime));
+  i.Field("used_cpu_user_main_thread", Seconds(thread.ru_utime));
+}
+
+void CommandStat(Info& i, const CommandSpec& c) {
+  if (c.calls == 0 && c.rejected_calls == 0 && c.failed_calls == 0) return;
+  std::string v = "calls=" + std::to_string(c.calls) + ",usec=" + std::to_string(c.usec) +
+                  ",usec_per_call=" +
+                  Fixed(c.calls ? static_cast<double>(c.usec) / static_cast<double>(c.calls) : 0, 2) +
+                  ",rejected_calls=" + std::to_string(c.rejected_calls) +
+                  ",failed_calls=" + std::to_string(c.failed_calls);
+  i.Field("cmdstat_" + c.name, v);
+}
+
+void CommandStatsSection(Info& i) {
+  i.Section("Commandstats");
+  for (const auto& c : CommandTable::Instance().all()) {
+    CommandStat(i, *c);
+    for (const auto& sub : c->subcommands) CommandStat(i, sub);
+  }
+}
+
+void ErrorStatsSection(Info& i, CommandContext& ctx) {
+  i.Section("Errorstats");
+  for (const auto& [code, count] : ctx.server.error_stats)
+    i.Field("errorstat_" + code, "count=" + std::to_string(count));
+}
+
+void ClusterSection(Info& i, CommandContext& ctx) {
+  i.Section("Cluster");
+  i.Field("cluster_enabled", ctx.server.options().cluster_enabled ? 1 : 0);
+}
+
+void KeyspaceSection(Info& i, CommandContext& ctx) {
+  i.Section("Keyspace");
+  for (int d = 0; d < ctx.keyspace.db_count(); ++d) {
+    const Database& db = ctx.keyspace.db(d);
+    if (db.size() == 0) continue;
+    i.Field("db" + std::to_string(d), "keys=" + std::to_string(db.size()) +
+                                          ",expires=" + std::to_string(db.volatile_count()) +
+                                          ",avg_ttl=" + std::to_string(db.avg_ttl_ms()));
+  }
+}
+
+void InfoCommand(CommandContext& ctx) {
+  static const std::vector<std::string> kDefault = {
+      "server", "clients", "memory", "persistence", "stats", "replication",
+      "cpu", "modules", "errorstats", "cluster", "keyspace"};
+  std::set<std::string> wanted;
+  bool everything = false;
+  if (ctx.argc() == 1) {
+    wanted.insert(kDefault.begin(), kDefault.end());
+  }
+  for (size_t a = 1; a < ctx.argc(); ++a) {
+    std::string s = ToLower(ctx.arg(a));
+    if (s == "default") {
+      wanted.insert(kDefault.begin(), kDefault.end());
+    } else if (s == "all" || s == "everything") {
+      wanted.insert(kDefault.begin(), kDefault.end());
+      everything = true;
+    } else {
+      wanted.insert(s);
+    }
+  }
+  auto want = [&](const char* s) { return wanted.count(s) > 0; };
+  Info i;
+  if (want("server")) ServerSection(i, ctx);
+  if (want("clients")) ClientsSection(i, ctx);
+  if (want("memory")) MemorySection(i, ctx);
+  if (want("persistence")) PersistenceSection(i, ctx);
+  if (want("stats")) StatsSection(i, ctx);
+  if (want("replication")) ReplicationSection(i, ctx);
+  if (want("cpu")) CpuSection(i);
+  if (want("modules")) i.Section("Modules");
+  if (everything || want("commandstats")) CommandStatsSection(i);
+  if (want("errorstats")) ErrorStatsSection(i, ctx);
+  if (want("cluster")) ClusterSection(i, ctx);
+  if (want("keyspace")) KeyspaceSection(i, ctx);
+  ctx.reply.Verbatim(i.text);
+}
+
+}  // namespace
+
+uint64_t ProcessRssBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void RegisterInfoCommand(CommandTable& t) {
+  t.Add(Cmd("info", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, InfoCommand, "server",
+            "1.0.0", "Get information and statistics about the server"));
+}
+
+}  // namespace troupe

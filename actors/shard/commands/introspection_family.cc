@@ -1,0 +1,300 @@
+// COMMAND and its subcommands (COUNT INFO LIST GETKEYS DOCS HELP): the
+// command table described to clients in Redis 7.0's reply shapes. redis-py
+// and redis-cli read these at start-up. Flags, ACL categories and key specs
+// are derived from each table row, so they can never disagree with what
+// Dispatch enforces. Handlers run inline in the client session.
+#include <string>
+#include <vector>
+
+#include "actors/common/strings.h"
+#include "actors/node/server_context.h"
+#include "actors/shard/commands/command_table.h"
+
+namespace troupe {
+namespace {
+
+struct FlagName {
+  uint32_t bit;
+  const char* name;
+};
+constexpr FlagName kFlagNames[] = {
+    {kCmdWrite, "write"},          {kCmdReadonly, "readonly"},    {kCmdDenyOom, "denyoom"},
+    {kCmdAdmin, "admin"},          {kCmdPubsub, "pubsub"},        {kCmdNoscript, "noscript"},
+    {kCmdBlocking, "blocking"},    {kCmdLoading, "loading"},      {kCmdStale, "stale"},
+    {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+    {kCmdNoAuth, "no_auth"},       {kCmdMayReplicate, "may_replicate"},
+    {kCmdNoMulti, "no_multi"},     {kCmdMovableKeys, "movablekeys"},
+    {kCmdAllowBusy, "allow_busy"},
+};
+
+// ACL categories in Redis's category order.
+constexpr const char* kCategories[] = {
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
+    "connection", "transaction", "scripting"};
+
+std::vector<std::string> AclCategories(const CommandSpec& c) {
+  std::vector<std::string> wanted;
+  auto add = [&](const std::string& cat) { wanted.push_back(cat); };
+  if (c.flags & kCmdWrite) add("write");
+  if (c.flags & kCmdReadonly) add("read");
+  if (c.flags & kCmdAdmin) {
+    add("admin");
+    add("dangerous");
+  }
+  if (c.flags & kCmdPubsub) add("pubsub");
+  add((c.flags & kCmdFast) ? "fast" : "slow");
+  if (c.flags & kCmdBlocking) add("blocking");
+  static const std::pair<const char*, const char*> kGroupCategory[] = {
+      {"string", "string"}, {"generic", "keyspace"}, {"bitmap", "bitmap"}, {"list", "list"},
+      {"hash", "hash"}, {"set", "set"}, {"sorted_set", "sortedset"},
+      {"hyperloglog", "hyperloglog"}, {"connection", "connection"},
+      {"transactions", "transaction"}, {"scripting", "scripting"}, {"pubsub", "pubsub"},
+      {"stream", "stream"}, {"geo", "geo"}};
+  for (const auto& [group, cat] : kGroupCategory)
+    if (c.group == group && c.name.find('|') == std::string::npos) add(cat);
+  for (size_t pos = 0; pos < c.acl.size();) {  // explicit extras: "@dangerous @keyspace"
+    size_t at = c.acl.find('@', pos);
+    if (at == std::string::npos) break;
+    size_t end = c.acl.find(' ', at);
+    add(c.acl.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1));
+    pos = end == std::string::npos ? c.acl.size() : end;
+  }
+  std::vector<std::string> ordered;
+  for (const char* cat : kCategories)
+    for (const auto& w : wanted)
+      if (w == cat) {
+        ordered.push_back(std::string("@") + cat);
+        break;
+      }
+  return ordered;
+}
+
+void ReplyKeySpecs(RespWriter& r, const CommandSpec& c) {
+  if (c.first_key <= 0) {
+    r.SetHeader(0);
+    return;
+  }
+  r.SetHeader(1);
+  r.MapHeader(3);
+  r.Bulk("flags");
+  r.SetHeader(2);
+  r.Simple((c.flags & kCmdWrite) ? "RW" : "RO");
+  r.Simple((c.flags & kCmdWrite) ? "update" : "access");
+  r.Bulk("begin_search");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk("index");
+  r.Bulk("spec");
+  r.MapHeader(1);
+  r.Bulk("index");
+  r.Integer(c.first_key);
+  r.Bulk("find_keys");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk("range");
+  r.Bulk("spec");
+  r.MapHeader(3);
+  r.Bulk("lastkey");
+  r.Integer(c.last_key >= 0 ? c.last_key - c.first_key : c.last_key);
+  r.Bulk("keystep");
+  r.Integer(c.step);
+  r.Bulk("limit");
+  r.Integer(0);
+}
+
+void ReplyCommandInfo(RespWriter& r, const CommandSpec& c) {
+  r.ArrayHeader(10);
+  r.Bulk(c.name);
+  r.Integer(c.arity);
+  std::vector<const char*> flags;
+  for (const auto& f : kFlagNames)
+    if (c.flags & f.bit) flags.push_back(f.name);
+  r.SetHeader(flags.size());
+  for (const char* f : flags) r.Simple(f);
+  r.Integer(c.first_key);
+  r.Integer(c.last_key);
+  r.Integer(c.step);
+  auto cats = AclCategories(c);
+  r.SetHeader(cats.size());
+  for (const auto& cat : cats) r.Simple(cat);
+  r.SetHeader(0);  // tips
+  ReplyKeySpecs(r, c);
+  r.SetHeader(c.subcommands.size());
+  for (const auto& sub : c.subcommands) ReplyCommandInfo(r, sub);
+}
+
+void ReplyCommandDocs(RespWriter& r, const CommandSpec& c) {
+  bool has_subs = !c.subcommands.empty();
+  r.MapHeader(has_subs ? 4 : 3);
+  r.Bulk("summary");
+  r.Bulk(c.summary);
+  r.Bulk("since");
+  r.Bulk(c.since);
+  r.Bulk("group");
+  r.Bulk(c.group);
+  if (has_subs) {
+    r.Bulk("subcommands");
+    r.MapHeader(c.subcommands.size());
+    for (const auto& sub : c.subcommands) {
+      r.Bulk(sub.name);
+      ReplyCommandDocs(r, sub);
+    }
+  }
+}
+
+void CommandCommand(CommandContext& ctx) {
+  if (ctx.argc() > 1) {
+    ctx.reply.Error("ERR unknown subcommand '" + std::string(ctx.arg(1).substr(0, 128)) +
+                    "'. Try COMMAND HELP.");
+    return;
+  }
+  const auto& all = CommandTable::Instance().all();
+  ctx.reply.ArrayHeader(all.size());
+  for (const auto& c : all) ReplyCommandInfo(ctx.reply, *c);
+}
+
+void CommandCountCommand(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(CommandTable::Instance().all().size()));
+}
+
+// Resolves "get" or "config|get" to a row.
+const CommandSpec* FindByFullName(std::string_view name) {
+  auto& table = CommandTable::Instance();
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return table.Find(name);
+  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  return parent ? CommandTable::FindSub(*parent, name.substr(bar + 1)) : nullptr;
+}
+
+void CommandInfoCommand(CommandContext& ctx) {
+  if (ctx.argc() == 2) {
+    CommandCommand(ctx);  // COMMAND INFO with no names lists everything
+    return;
+  }
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    const CommandSpec* c = FindByFullName(ctx.arg(i));
+    if (c == nullptr)
+      ctx.reply.NullArray();
+    else
+      ReplyCommandInfo(ctx.reply, *c);
+  }
+}
+
+void CommandDocsCommand(CommandContext& ctx) {
+  std::vector<const CommandSpec*> rows;
+  if (ctx.argc() == 2) {
+    for (const auto& c : CommandTable::Instance().all()) rows.push_back(c.get());
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i)
+      if (const CommandSpec* c = FindByFullName(ctx.arg(i))) rows.push_back(c);
+  }
+  ctx.reply.MapHeader(rows.size());
+  for (const CommandSpec* c : rows) {
+    ctx.reply.Bulk(c->name);
+    ReplyCommandDocs(ctx.reply, *c);
+  }
+}
+
+// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+void CommandListCommand(CommandContext& ctx) {
+  std::string kind, value;
+  if (ctx.argc() == 5 && EqualsIgnoreCase(ctx.arg(2), "FILTERBY")) {
+    kind = ToLower(ctx.arg(3));
+    value = std::string(ctx.arg(4));
+    if (kind != "module" && kind != "aclcat" && kind != "pattern") {
+      ctx.SyntaxError();
+      return;
+    }
+  } else if (ctx.argc() != 2) {
+    ctx.SyntaxError();
+    return;
+  }
+  std::vector<const CommandSpec*> rows;
+  auto consider = [&](const CommandSpec& c) {
+    if (kind == "module") return;  // no modules
+    if (kind == "pattern" && !GlobMatch(value, c.name, true)) return;
+    if (kind == "aclcat") {
+      auto cats = AclCategories(c);
+      if (std::find(cats.begin(), cats.end(), "@" + ToLower(value)) == cats.end()) return;
+    }
+    rows.push_back(&c);
+  };
+  for (const auto& c : CommandTable::Instance().all()) {
+    consider(*c);
+    for (const auto& sub : c->subcommands) consider(sub);
+  }
+  ctx.reply.ArrayHeader(rows.size());
+  for (const CommandSpec* c : rows) ctx.reply.Bulk(c->name);
+}
+
+// COMMAND GETKEYS command arg ...
+void CommandGetKeysCommand(CommandContext& ctx) {
+  std::vector<std::string_view> inner(ctx.argv.begin() + 2, ctx.argv.end());
+  const CommandSpec* c = CommandTable::Instance().Resolve(inner);
+  if (c == nullptr) {
+    ctx.reply.Error("ERR Invalid command specified");
+    return;
+  }
+  if (c->first_key <= 0) {
+    ctx.reply.Error("ERR The command has no key arguments");
+    return;
+  }
+  size_t argc = inner.size();
+  if ((c->arity > 0 && static_cast<size_t>(c->arity) != argc) ||
+      (c->arity < 0 && argc < static_cast<size_t>(-c->arity))) {
+    ctx.reply.Error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  auto keys = c->KeyPositions(inner);
+  ctx.reply.ArrayHeader(keys.size());
+  for (size_t k : keys) ctx.reply.Bulk(inner[k]);
+}
+
+void CommandHelpCommand(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST [FILTERBY (MODULE <name>|ACLCAT <category>|PATTERN <pattern>)]",
+      "    Return the names of the commands, optionally filtered.",
+      "INFO [<command-name> ...]",
+      "    Return details about the given commands, or all of them.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation about the given commands, or all of them.",
+      "GETKEYS <full-command>",
+      "    Return the keys of a full command.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.Simple(line);
+}
+
+}  // namespace
+
+void RegisterIntrospectionFamily(CommandTable& t) {
+  const uint32_t L = kCmdLoading | kCmdStale, S = kCmdSentinel;
+  CommandSpec command = Cmd("command", -1, L | S, 0, 0, 0, CommandCommand, "server", "2.8.13",
+                            "Get array of Redis command details");
+  command.subcommands = {
+      Cmd("count", 2, L | S, 0, 0, 0, CommandCountCommand, "server", "2.8.13",
+          "Get total number of Redis commands"),
+      Cmd("info", -2, L | S, 0, 0, 0, CommandInfoCommand, "server", "2.8.13",
+          "Get array of specific Redis command details, or all when no argument is given."),
+      Cmd("docs", -2, L | S, 0, 0, 0, CommandDocsCommand, "server", "7.0.0",
+          "Get array of specific Redis command documentation"),
+      Cmd("list", -2, L | S, 0, 0, 0, CommandListCommand, "server", "7.0.0",
+          "Get an array of Redis command names"),
+      Cmd("getkeys", -4, L | S, 0, 0, 0, CommandGetKeysCommand, "server", "2.8.13",
+          "Extract keys given a full Redis command"),
+      Cmd("help", 2, L | S, 0, 0, 0, CommandHelpCommand, "server", "5.0.0",
+          "Show helpful text about the different subcommands"),
+  };
+  t.Add(std::move(command));
+}
+
+}  // namespace troupe

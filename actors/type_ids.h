@@ -1,0 +1,22 @@
+// The single CAF type-ID block of Troupe (DESIGN §6.4): every atom and
+// message type the actors exchange is declared here, nowhere else.
+#pragma once
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
+
+  // shard: run one active-expiry / cron step.
+  CAF_ADD_ATOM(troupe, troupe, cron_atom, "cron")
+  // session: close this client (CLIENT KILL, shutdown); no more replies.
+  CAF_ADD_ATOM(troupe, troupe, kill_atom, "kill")
+  // session: a MONITOR line to send to this client.
+  CAF_ADD_ATOM(troupe, troupe, monitor_atom, "monline")
+  // session: paused commands may be retried (CLIENT PAUSE ended or polling).
+  CAF_ADD_ATOM(troupe, troupe, resume_atom, "resume")
+  // node: begin a clean shutdown (signal or SHUTDOWN).
+  CAF_ADD_ATOM(troupe, troupe, shutdown_atom, "shutdown")
+  // listener: stop accepting and close every session.
+  CAF_ADD_ATOM(troupe, troupe, close_all_atom, "closeall")
+
+CAF_END_TYPE_ID_BLOCK(troupe)

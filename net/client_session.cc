@@ -1,0 +1,234 @@
+// Implementation of ClientSession (see client_session.h).
+#include "net/client_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+#include <vector>
+
+#include "actors/node/server_context.h"
+#include "actors/shard/commands/command_table.h"
+#include "actors/shard/keyspace/keyspace.h"
+#include "actors/type_ids.h"
+#include "net/monitor_format.h"
+#include "net/resp_parser.h"
+#include "net/resp_writer.h"
+
+namespace troupe {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;     // bytes asked of each read
+constexpr int64_t kPauseRetryMs = 10;        // CLIENT PAUSE re-check period
+
+// Everything one connection keeps between reads.
+struct Session {
+  caf::io::broker* self;
+  caf::io::connection_handle hdl;
+  SessionDeps deps;
+  ClientState client;
+  RespParser parser;
+  std::vector<char> pending;  // bytes of a command not complete yet
+  std::vector<std::string_view> argv;
+  bool retry_scheduled = false;
+  bool closed = false;
+
+  Keyspace& keyspace() { return *deps.keyspace; }
+  ServerContext& server() { return *deps.server; }
+};
+
+void Unregister(Session& s) {
+  s.server().clients.erase(s.client.id);
+  s.server().monitors.erase(s.client.id);
+}
+
+void Close(Session& s) {
+  if (s.closed) return;
+  s.closed = true;
+  Unregister(s);
+  s.self->flush(s.hdl);
+  s.self->close(s.hdl);
+  s.self->quit();
+}
+
+// Whether CLIENT PAUSE holds this command back right now.
+bool HeldByPause(Session& s, const std::vector<std::string_view>& argv) {
+  ServerContext& server = s.server();
+  if (server.pause_until_mono_us == 0) return false;
+  if (server.clock().MonotonicUs() >= server.pause_until_mono_us) {
+    server.pause_until_mono_us = 0;
+    server.pause_all = false;
+    return false;
+  }
+  if (server.pause_all) return true;
+  const CommandSpec* cmd = CommandTable::Instance().Resolve(argv);
+  return cmd != nullptr && (cmd->flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+}
+
+void FeedMonitors(Session& s, const CommandSpec* cmd) {
+  ServerContext& server = s.server();
+  if (server.monitors.empty() || cmd == nullptr || (cmd->flags & (kCmdSkipMonitor | kCmdAdmin)))
+    return;
+  std::string line = FormatMonitorLine(server.clock().UnixUs(), s.client.db, s.client.addr, s.argv);
+  for (auto& [id, deliver] : server.monitors) deliver(line);
+}
+
+void Execute(Session& s, std::vector<char>& out) {
+  ClientState& c = s.client;
+  Keyspace& ks = s.keyspace();
+  ks.UpdateTime();
+  c.last_interaction_ms = ks.now_ms();
+  c.commands++;
+  auto mode_before = c.reply_mode;
+  size_t reply_start = out.size();
+  RespWriter writer(&out, c.protocol);
+  CommandContext ctx{s.argv, writer, c, ks, s.server()};
+  const CommandSpec* cmd = CommandTable::Instance().Dispatch(ctx);
+  // CLIENT REPLY OFF|SKIP: drop what this command wrote.
+  if (c.reply_mode == ClientState::ReplyMode::kOff) {
+    out.resize(reply_start);
+  } else if (mode_before == ClientState::ReplyMode::kSkip) {
+    out.resize(reply_start);
+    c.reply_mode = ClientState::ReplyMode::kOn;
+  }
+  if (c.reply_mode == ClientState::ReplyMode::kSkipNext) c.reply_mode = ClientState::ReplyMode::kSkip;
+  if (c.monitor && s.server().monitors.count(c.id) == 0) {
+    caf::actor_addr addr = s.self->address();
+    s.server().monitors[c.id] = [addr](const std::string& line) {
+      if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, monitor_atom_v, line);
+    };
+  }
+  FeedMonitors(s, cmd);
+}
+
+// Runs every complete command in data[0, len); returns the bytes consumed.
+size_t ProcessBuffer(Session& s, const char* data, size_t len) {
+  auto& out = s.self->wr_buf(s.hdl);
+  RespParser::Limits limits;
+  limits.proto_max_bulk_len = s.server().options().proto_max_bulk_len;
+  limits.auth_required = !s.client.authenticated;
+  size_t pos = 0;
+  while (pos < len && !s.client.close_after_reply && !s.client.close_asap) {
+    size_t consumed = 0;
+    auto outcome = s.parser.Next(data + pos, len - pos, limits, &consumed, &s.argv);
+    if (outcome == RespParser::Outcome::kNeedMore) break;
+    if (outcome == RespParser::Outcome::kError) {
+      spdlog::debug("Protocol error ({}) from client: id={} addr={}", s.parser.error(), s.client.id,
+                    s.client.addr);
+      RespWriter(&out, s.client.protocol).Error(s.parser.error());
+      s.client.close_after_reply = true;
+      return len;
+    }
+    if (HeldByPause(s, s.argv)) {
+      if (!s.retry_scheduled) {
+        s.retry_scheduled = true;
+        s.self->delayed_send(s.self, std::chrono::milliseconds(kPauseRetryMs), resume_atom_v);
+      }
+      s.parser.Reset();
+      break;
+    }
+    Execute(s, out);
+    pos += consumed;
+    limits.auth_required = !s.client.authenticated;
+  }
+  return pos;
+}
+
+// Handles newly arrived bytes (or, with empty `fresh`, retries held ones).
+void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
+  ServerContext& server = s.server();
+  const char* data;
+  size_t len;
+  bool from_pending = !s.pending.empty() || fresh_len == 0;
+  if (from_pending) {
+    s.pending.insert(s.pending.end(), fresh, fresh + fresh_len);
+    data = s.pending.data();
+    len = s.pending.size();
+  } else {
+    data = fresh;
+    len = fresh_len;
+  }
+  if (static_cast<int64_t>(len) > server.options().client_query_buffer_limit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf "
+                 "initial bytes: {})",
+                 s.client.id, s.client.addr, len);
+    server.stats.client_query_buffer_limit_disconnections++;
+    s.self->wr_buf(s.hdl).clear();
+    Close(s);
+    return;
+  }
+  size_t used = ProcessBuffer(s, data, len);
+  if (from_pending) {
+    s.pending.erase(s.pending.begin(), s.pending.begin() + static_cast<long>(used));
+  } else if (used < len) {
+    s.pending.assign(data + used, data + len);
+    size_t big = s.parser.pending_bulk_bytes();
+    if (big > kReadChunk) s.pending.reserve(std::min<size_t>(big + 64, static_cast<size_t>(server.options().proto_max_bulk_len) + 64));
+  }
+  s.client.query_buffer_bytes = s.pending.size();
+  s.client.query_buffer_free = s.pending.capacity() - s.pending.size();
+  auto& out = s.self->wr_buf(s.hdl);
+  server.stats.total_net_output_bytes += out.size();
+  if (s.client.close_asap) {
+    out.clear();
+    Close(s);
+    return;
+  }
+  if (!out.empty()) {
+    server.stats.total_writes_processed++;
+    s.self->flush(s.hdl);
+  }
+  if (s.client.close_after_reply) Close(s);
+}
+
+}  // namespace
+
+caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hdl, SessionDeps deps) {
+  auto s = std::make_shared<Session>();
+  s->self = self;
+  s->hdl = hdl;
+  s->deps = deps;
+  ServerContext& server = *deps.server;
+  ClientState& c = s->client;
+  c.id = server.NewClientId();
+  c.addr = self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
+  c.laddr = deps.laddr;
+  c.created_ms = c.last_interaction_ms = server.clock().UnixMs();
+  c.authenticated = server.options().requirepass.empty();
+  caf::actor_addr addr = self->address();
+  c.kill = [addr] {
+    if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, kill_atom_v);
+  };
+  server.clients[c.id] = &c;
+  server.stats.total_connections_received++;
+  self->configure_read(hdl, caf::io::receive_policy::at_most(kReadChunk));
+  self->attach_functor([s] { Unregister(*s); });
+
+  return {
+      [s](const caf::io::new_data_msg& msg) {
+        s->deps.server->stats.total_net_input_bytes += msg.buf.size();
+        s->deps.server->stats.total_reads_processed++;
+        if (s->closed) return;
+        OnBytes(*s, msg.buf.data(), msg.buf.size());
+      },
+      [s](const caf::io::connection_closed_msg&) {
+        s->closed = true;
+        Unregister(*s);
+        s->self->quit();
+      },
+      [s](resume_atom) {
+        s->retry_scheduled = false;
+        if (!s->closed && !s->pending.empty()) OnBytes(*s, nullptr, 0);
+      },
+      [s](kill_atom) {
+        s->self->wr_buf(s->hdl).clear();
+        Close(*s);
+      },
+      [s](monitor_atom, const std::string& line) {
+        if (s->closed) return;
+        s->self->write(s->hdl, line.size(), line.data());
+        s->self->flush(s->hdl);
+      },
+  };
+}
+
+}  // namespace troupe

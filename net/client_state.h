@@ -1,0 +1,43 @@
+// ClientState: what the server knows about one client connection: identity,
+// selected database, protocol, authentication, flags and counters shown by
+// CLIENT LIST / CLIENT INFO. Owned by the client session (one per
+// connection); command handlers read and change it inline on the multiplexer
+// thread; ServerContext's client registry points at it. No CAF header.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace troupe {
+
+struct ClientState {
+  uint64_t id = 0;               // CLIENT ID, unique for the process lifetime
+  std::string name;              // CLIENT SETNAME
+  std::string addr;              // "ip:port" of the peer
+  std::string laddr;             // "ip:port" of the local end
+  int fd = -1;                   // socket descriptor (CLIENT LIST fd=)
+  int db = 0;                    // SELECTed database
+  int protocol = 2;              // 2 or 3 (HELLO)
+  bool authenticated = false;    // AUTH done, or no password configured
+  std::string user = "default";  // ACL user name
+  bool monitor = false;          // MONITOR mode
+  bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL
+  bool close_asap = false;       // killed: drop without flushing replies
+  bool no_evict = false;         // CLIENT NO-EVICT
+  bool readonly_cluster = false;  // READONLY (cluster mode)
+  enum class ReplyMode { kOn, kOff, kSkipNext, kSkip } reply_mode = ReplyMode::kOn;
+  int64_t created_ms = 0;        // connection time (Unix ms)
+  int64_t last_interaction_ms = 0;  // last command (Unix ms)
+  std::string last_command = "NULL";  // lower-case name of the last command
+  size_t query_buffer_bytes = 0;   // qbuf=
+  size_t query_buffer_free = 0;    // qbuf-free=
+  size_t output_bytes = 0;         // omem= (bytes not yet written)
+  uint64_t commands = 0;           // commands processed
+  std::string lib_name, lib_ver;   // CLIENT SETINFO (7.2; kept for CLIENT LIST)
+  // Asks the owning session to close the connection (CLIENT KILL). Set by
+  // the session; safe to call from any command on the multiplexer thread.
+  std::function<void()> kill;
+};
+
+}  // namespace troupe
