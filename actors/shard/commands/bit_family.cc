@@ -287,6 +287,7 @@ void BitOpCommand(CommandContext& ctx) {
     db.Delete(ctx.arg(2));
   else
     db.SetString(ctx.arg(2), result);
+  db.MarkEncoding(ctx.arg(2), Entry::kRawString | Entry::kUnshared);  // a fresh raw string
   ctx.reply.Integer(static_cast<int64_t>(result.size()));
 }
 
@@ -483,7 +484,8 @@ void BitFieldRoCommand(CommandContext& ctx) { BitFieldGeneric(ctx, true); }
 void RegisterBitFamily(CommandTable& t) {
   const uint32_t R = kCmdReadonly, W = kCmdWrite, D = kCmdDenyOom, F = kCmdFast;
   t.Add(Cmd("setbit", 4, W | D, 1, 1, 1, SetBitCommand, "bitmap", "2.2.0",
-            "Sets or clears the bit at offset in the string value stored at key"));
+            "Sets or clears the bit at offset in the string value stored at key")
+            .Keys("RW access update"));
   t.Add(Cmd("getbit", 3, R | F, 1, 1, 1, GetBitCommand, "bitmap", "2.2.0",
             "Returns the bit value at offset in the string value stored at key"));
   t.Add(Cmd("bitcount", -2, R, 1, 1, 1, BitCountCommand, "bitmap", "2.6.0",
@@ -491,9 +493,12 @@ void RegisterBitFamily(CommandTable& t) {
   t.Add(Cmd("bitpos", -3, R, 1, 1, 1, BitPosCommand, "bitmap", "2.8.7",
             "Find first bit set or clear in a string"));
   t.Add(Cmd("bitop", -4, W | D, 2, -1, 1, BitOpCommand, "bitmap", "2.6.0",
-            "Perform bitwise operations between strings"));
+            "Perform bitwise operations between strings")
+            .Specs({{"OW update", 2, 0, 1, ""}, {"RO access", 3, -1, 1, ""}}));
   t.Add(Cmd("bitfield", -2, W | D, 1, 1, 1, BitFieldCommand, "bitmap", "3.2.0",
-            "Perform arbitrary bitfield integer operations on strings"));
+            "Perform arbitrary bitfield integer operations on strings")
+            .Keys("RW access update variable_flags",
+                  "This command allows both access and modification of the key"));
   t.Add(Cmd("bitfield_ro", -2, R | F, 1, 1, 1, BitFieldRoCommand, "bitmap", "6.0.0",
             "Perform arbitrary bitfield integer operations on strings. Read-only variant of "
             "BITFIELD"));

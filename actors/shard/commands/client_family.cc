@@ -322,9 +322,11 @@ void RegisterClientFamily(CommandTable& t) {
       Cmd("getname", 2, N | L | S, 0, 0, 0, ClientGetNameCommand, "connection", "2.6.9",
           "Get the current connection name"),
       Cmd("list", -2, kCmdAdmin | N | L | S, 0, 0, 0, ClientListCommand, "connection", "2.4.0",
-          "Get the list of client connections"),
+          "Get the list of client connections")
+            .Tips("nondeterministic_output"),
       Cmd("info", 2, N | L | S, 0, 0, 0, ClientInfoCommand, "connection", "6.2.0",
-          "Returns information about the current client connection."),
+          "Returns information about the current client connection.")
+            .Tips("nondeterministic_output"),
       Cmd("kill", -3, kCmdAdmin | N | L | S, 0, 0, 0, ClientKillCommand, "connection", "2.4.0",
           "Kill the connection of a client"),
       Cmd("pause", -3, kCmdAdmin | N | L | S, 0, 0, 0, ClientPauseCommand, "connection",

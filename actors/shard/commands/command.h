@@ -72,6 +72,17 @@ struct CommandContext {
 
 using CommandHandler = void (*)(CommandContext&);
 
+// One key specification as COMMAND INFO reports it (Redis 7 key specs):
+// flags such as "RW access update", the index of the first key, and the
+// range (lastkey relative to it, or negative from the end; keystep).
+struct KeySpec {
+  std::string flags;
+  int index = 0;
+  int lastkey = 0;
+  int keystep = 1;
+  std::string notes;  // optional remark Redis attaches to some specs
+};
+
 struct CommandSpec {
   std::string name;       // lower case, e.g. "get" or "config|get" for a subcommand
   int arity = 0;          // Redis arity: n exact, -n at least n (name included)
@@ -85,6 +96,28 @@ struct CommandSpec {
   std::string summary;    // one line for COMMAND DOCS
   std::string acl;        // extra ACL categories, e.g. "@string @fast"
   std::vector<CommandSpec> subcommands;  // for container commands (CONFIG, CLIENT, ...)
+  // Key specs; empty = one spec derived from first/last/step and the
+  // write/readonly flag ("RW update" or "RO access").
+  std::vector<KeySpec> key_specs;
+
+  // Row modifiers, so a table row can state what the defaults don't:
+  // the key-spec flags of its single spec, or several specs.
+  CommandSpec& Keys(std::string flags, std::string notes = "") {
+    key_specs = {KeySpec{std::move(flags), first_key,
+                         last_key >= 0 ? last_key - first_key : last_key, step, std::move(notes)}};
+    return *this;
+  }
+  CommandSpec& Specs(std::vector<KeySpec> specs) {
+    key_specs = std::move(specs);
+    return *this;
+  }
+  // Hints for clients and proxies (COMMAND INFO "tips"), space separated,
+  // e.g. "request_policy:all_shards nondeterministic_output".
+  CommandSpec& Tips(std::string text) {
+    tips = std::move(text);
+    return *this;
+  }
+  std::string tips;
 
   // Statistics (INFO commandstats).
   mutable uint64_t calls = 0;

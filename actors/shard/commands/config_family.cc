@@ -83,8 +83,9 @@ void RegisterConfigFamily(CommandTable& t) {
   config.subcommands = {
       Cmd("get", -3, A | N | L | S, 0, 0, 0, ConfigGetCommand, "server", "2.0.0",
           "Get the values of configuration parameters"),
-      Cmd("set", -4, A | N | L | S | kCmdMayReplicate, 0, 0, 0, ConfigSetCommand, "server",
-          "2.0.0", "Set configuration parameters to the given values"),
+      Cmd("set", -4, A | N | L | S, 0, 0, 0, ConfigSetCommand, "server",
+          "2.0.0", "Set configuration parameters to the given values")
+            .Tips("request_policy:all_nodes response_policy:all_succeeded"),
       Cmd("resetstat", 2, A | N | L | S, 0, 0, 0, ConfigResetStatCommand, "server", "2.0.0",
           "Reset the stats returned by INFO"),
       Cmd("rewrite", 2, A | N | L | S, 0, 0, 0, ConfigRewriteCommand, "server", "2.8.0",

@@ -194,11 +194,12 @@ void SelectCommand(CommandContext& ctx) {
 
 void RegisterConnectionFamily(CommandTable& t) {
   const uint32_t F = kCmdFast, S = kCmdSentinel, L = kCmdLoading | kCmdStale;
-  t.Add(Cmd("ping", -1, F | S, 0, 0, 0, PingCommand, "connection", "1.0.0", "Ping the server"));
-  t.Add(Cmd("echo", 2, F, 0, 0, 0, EchoCommand, "connection", "1.0.0", "Echo the given string"));
-  t.Add(Cmd("quit", -1, kCmdNoAuth | L | F | S | kCmdAllowBusy, 0, 0, 0, QuitCommand, "connection",
+  t.Add(Cmd("ping", -1, F | S, 0, 0, 0, PingCommand, "connection", "1.0.0", "Ping the server")
+            .Tips("request_policy:all_shards response_policy:all_succeeded"));
+  t.Add(Cmd("echo", 2, F | L, 0, 0, 0, EchoCommand, "connection", "1.0.0", "Echo the given string"));
+  t.Add(Cmd("quit", -1, kCmdNoAuth | L | F | S | kCmdAllowBusy | kCmdNoscript, 0, 0, 0, QuitCommand, "connection",
             "1.0.0", "Close the connection"));
-  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | S | kCmdNoscript, 0, 0, 0, ResetCommand,
+  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy, 0, 0, 0, ResetCommand,
             "connection", "6.2.0", "Reset the connection"));
   t.Add(Cmd("auth", -2, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy, 0, 0, 0,
             AuthCommand, "connection", "1.0.0", "Authenticate to the server"));

@@ -356,7 +356,8 @@ uint64_t ProcessRssBytes() {
 
 void RegisterInfoCommand(CommandTable& t) {
   t.Add(Cmd("info", -1, kCmdLoading | kCmdStale | kCmdSentinel, 0, 0, 0, InfoCommand, "server",
-            "1.0.0", "Get information and statistics about the server"));
+            "1.0.0", "Get information and statistics about the server", "@dangerous")
+            .Tips("nondeterministic_output request_policy:all_shards response_policy:special"));
 }
 
 }  // namespace troupe

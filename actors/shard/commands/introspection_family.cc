@@ -33,6 +33,18 @@ constexpr const char* kCategories[] = {
     "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
     "connection", "transaction", "scripting"};
 
+// "a b  c" -> {"a", "b", "c"}: the space-separated lists of the table rows.
+std::vector<std::string> SplitWords(const std::string& text) {
+  std::vector<std::string> words;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    if (end > pos) words.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return words;
+}
+
 std::vector<std::string> AclCategories(const CommandSpec& c) {
   std::vector<std::string> wanted;
   auto add = [&](const std::string& cat) { wanted.push_back(cat); };
@@ -51,15 +63,12 @@ std::vector<std::string> AclCategories(const CommandSpec& c) {
       {"hyperloglog", "hyperloglog"}, {"connection", "connection"},
       {"transactions", "transaction"}, {"scripting", "scripting"}, {"pubsub", "pubsub"},
       {"stream", "stream"}, {"geo", "geo"}};
-  for (const auto& [group, cat] : kGroupCategory)
-    if (c.group == group && c.name.find('|') == std::string::npos) add(cat);
-  for (size_t pos = 0; pos < c.acl.size();) {  // explicit extras: "@dangerous @keyspace"
-    size_t at = c.acl.find('@', pos);
-    if (at == std::string::npos) break;
-    size_t end = c.acl.find(' ', at);
-    add(c.acl.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1));
-    pos = end == std::string::npos ? c.acl.size() : end;
-  }
+  // Containers (CLIENT, CONFIG, ...) carry no group category of their own.
+  if (c.subcommands.empty())
+    for (const auto& [group, cat] : kGroupCategory)
+      if (c.group == group) add(cat);
+  for (const auto& extra : SplitWords(c.acl))  // explicit extras: "@dangerous @keyspace"
+    if (extra.size() > 1 && extra[0] == '@') add(extra.substr(1));
   std::vector<std::string> ordered;
   for (const char* cat : kCategories)
     for (const auto& w : wanted)
@@ -70,17 +79,16 @@ std::vector<std::string> AclCategories(const CommandSpec& c) {
   return ordered;
 }
 
-void ReplyKeySpecs(RespWriter& r, const CommandSpec& c) {
-  if (c.first_key <= 0) {
-    r.SetHeader(0);
-    return;
+void ReplyKeySpec(RespWriter& r, const KeySpec& k) {
+  r.MapHeader(k.notes.empty() ? 3 : 4);
+  if (!k.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(k.notes);
   }
-  r.SetHeader(1);
-  r.MapHeader(3);
   r.Bulk("flags");
-  r.SetHeader(2);
-  r.Simple((c.flags & kCmdWrite) ? "RW" : "RO");
-  r.Simple((c.flags & kCmdWrite) ? "update" : "access");
+  std::vector<std::string> flags = SplitWords(k.flags);
+  r.SetHeader(flags.size());
+  for (const auto& f : flags) r.Simple(f);
   r.Bulk("begin_search");
   r.MapHeader(2);
   r.Bulk("type");
@@ -88,7 +96,7 @@ void ReplyKeySpecs(RespWriter& r, const CommandSpec& c) {
   r.Bulk("spec");
   r.MapHeader(1);
   r.Bulk("index");
-  r.Integer(c.first_key);
+  r.Integer(k.index);
   r.Bulk("find_keys");
   r.MapHeader(2);
   r.Bulk("type");
@@ -96,11 +104,26 @@ void ReplyKeySpecs(RespWriter& r, const CommandSpec& c) {
   r.Bulk("spec");
   r.MapHeader(3);
   r.Bulk("lastkey");
-  r.Integer(c.last_key >= 0 ? c.last_key - c.first_key : c.last_key);
+  r.Integer(k.lastkey);
   r.Bulk("keystep");
-  r.Integer(c.step);
+  r.Integer(k.keystep);
   r.Bulk("limit");
   r.Integer(0);
+}
+
+void ReplyKeySpecs(RespWriter& r, const CommandSpec& c) {
+  if (!c.key_specs.empty()) {
+    r.SetHeader(c.key_specs.size());
+    for (const KeySpec& k : c.key_specs) ReplyKeySpec(r, k);
+    return;
+  }
+  if (c.first_key <= 0) {
+    r.SetHeader(0);
+    return;
+  }
+  r.SetHeader(1);
+  ReplyKeySpec(r, KeySpec{(c.flags & kCmdWrite) ? "RW update" : "RO access", c.first_key,
+                          c.last_key >= 0 ? c.last_key - c.first_key : c.last_key, c.step, ""});
 }
 
 void ReplyCommandInfo(RespWriter& r, const CommandSpec& c) {
@@ -118,7 +141,9 @@ void ReplyCommandInfo(RespWriter& r, const CommandSpec& c) {
   auto cats = AclCategories(c);
   r.SetHeader(cats.size());
   for (const auto& cat : cats) r.Simple(cat);
-  r.SetHeader(0);  // tips
+  std::vector<std::string> tips = SplitWords(c.tips);
+  r.SetHeader(tips.size());
+  for (const auto& t : tips) r.Bulk(t);
   ReplyKeySpecs(r, c);
   r.SetHeader(c.subcommands.size());
   for (const auto& sub : c.subcommands) ReplyCommandInfo(r, sub);
@@ -176,7 +201,7 @@ void CommandInfoCommand(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     const CommandSpec* c = FindByFullName(ctx.arg(i));
     if (c == nullptr)
-      ctx.reply.NullArray();
+      ctx.reply.Null();
     else
       ReplyCommandInfo(ctx.reply, *c);
   }
@@ -279,20 +304,24 @@ void CommandHelpCommand(CommandContext& ctx) {
 void RegisterIntrospectionFamily(CommandTable& t) {
   const uint32_t L = kCmdLoading | kCmdStale, S = kCmdSentinel;
   CommandSpec command = Cmd("command", -1, L | S, 0, 0, 0, CommandCommand, "server", "2.8.13",
-                            "Get array of Redis command details");
+                            "Get array of Redis command details", "@connection")
+            .Tips("nondeterministic_output_order");
   command.subcommands = {
       Cmd("count", 2, L | S, 0, 0, 0, CommandCountCommand, "server", "2.8.13",
-          "Get total number of Redis commands"),
+          "Get total number of Redis commands", "@connection"),
       Cmd("info", -2, L | S, 0, 0, 0, CommandInfoCommand, "server", "2.8.13",
-          "Get array of specific Redis command details, or all when no argument is given."),
+          "Get array of specific Redis command details, or all when no argument is given.", "@connection")
+            .Tips("nondeterministic_output_order"),
       Cmd("docs", -2, L | S, 0, 0, 0, CommandDocsCommand, "server", "7.0.0",
-          "Get array of specific Redis command documentation"),
+          "Get array of specific Redis command documentation", "@connection")
+            .Tips("nondeterministic_output_order"),
       Cmd("list", -2, L | S, 0, 0, 0, CommandListCommand, "server", "7.0.0",
-          "Get an array of Redis command names"),
+          "Get an array of Redis command names", "@connection")
+            .Tips("nondeterministic_output_order"),
       Cmd("getkeys", -4, L | S, 0, 0, 0, CommandGetKeysCommand, "server", "2.8.13",
-          "Extract keys given a full Redis command"),
+          "Extract keys given a full Redis command", "@connection"),
       Cmd("help", 2, L | S, 0, 0, 0, CommandHelpCommand, "server", "5.0.0",
-          "Show helpful text about the different subcommands"),
+          "Show helpful text about the different subcommands", "@connection"),
   };
   t.Add(std::move(command));
 }

@@ -225,7 +225,9 @@ void CopyCommand(CommandContext& ctx) {
   int64_t expire = e->expire_ms();
   if (e->type() == ObjType::kString) {
     std::string value(e->str());
+    uint32_t encoding = e->meta & Entry::kValueBits;
     dst.SetString(ctx.arg(2), value, expire);
+    dst.MarkEncoding(ctx.arg(2), encoding | Entry::kUnshared);
   } else {
     dst.AddCollection(ctx.arg(2), e->type(), e->collection()->Clone());
     if (expire >= 0) dst.SetExpire(ctx.arg(2), expire);
@@ -393,29 +395,45 @@ void ObjectHelpCommand(CommandContext& ctx) {
 
 void RegisterKeyFamily(CommandTable& t) {
   const uint32_t R = kCmdReadonly, W = kCmdWrite, F = kCmdFast;
-  t.Add(Cmd("del", -2, W, 1, -1, 1, DelCommand, "generic", "1.0.0", "Delete a key"));
+  t.Add(Cmd("del", -2, W, 1, -1, 1, DelCommand, "generic", "1.0.0", "Delete a key")
+            .Tips("request_policy:multi_shard response_policy:agg_sum")
+            .Keys("RM delete"));
   t.Add(Cmd("unlink", -2, W | F, 1, -1, 1, DelCommand, "generic", "4.0.0",
             "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non "
-            "blocking."));
+            "blocking.")
+            .Tips("request_policy:multi_shard response_policy:agg_sum")
+            .Keys("RM delete"));
   t.Add(Cmd("exists", -2, R | F, 1, -1, 1, ExistsCommand, "generic", "1.0.0",
-            "Determine if a key exists"));
+            "Determine if a key exists")
+            .Tips("request_policy:multi_shard response_policy:agg_sum")
+            .Keys("RO"));
   t.Add(Cmd("touch", -2, R | F, 1, -1, 1, TouchCommand, "generic", "3.2.1",
             "Alters the last access time of a key(s). Returns the number of existing keys "
-            "specified."));
+            "specified.")
+            .Tips("request_policy:multi_shard response_policy:agg_sum")
+            .Keys("RO"));
   t.Add(Cmd("type", 2, R | F, 1, 1, 1, TypeCommand, "generic", "1.0.0",
-            "Determine the type stored at key"));
+            "Determine the type stored at key")
+            .Keys("RO"));
   t.Add(Cmd("keys", 2, R, 0, 0, 0, KeysCommand, "generic", "1.0.0",
-            "Find all keys matching the given pattern"));
+            "Find all keys matching the given pattern", "@dangerous")
+            .Tips("request_policy:all_shards nondeterministic_output_order"));
   t.Add(Cmd("scan", -2, R, 0, 0, 0, ScanCommand, "generic", "2.8.0",
-            "Incrementally iterate the keys space"));
+            "Incrementally iterate the keys space")
+            .Tips("nondeterministic_output request_policy:special"));
   t.Add(Cmd("randomkey", 1, R, 0, 0, 0, RandomKeyCommand, "generic", "1.0.0",
-            "Return a random key from the keyspace"));
-  t.Add(Cmd("rename", 3, W, 1, 2, 1, RenameCommand, "generic", "1.0.0", "Rename a key"));
+            "Return a random key from the keyspace")
+            .Tips("request_policy:all_shards nondeterministic_output"));
+  t.Add(Cmd("rename", 3, W, 1, 2, 1, RenameCommand, "generic", "1.0.0", "Rename a key")
+            .Specs({{"RW access delete", 1, 0, 1, ""}, {"OW update", 2, 0, 1, ""}}));
   t.Add(Cmd("renamenx", 3, W | F, 1, 2, 1, RenameNxCommand, "generic", "1.0.0",
-            "Rename a key, only if the new key does not exist"));
+            "Rename a key, only if the new key does not exist")
+            .Specs({{"RW access delete", 1, 0, 1, ""}, {"OW insert", 2, 0, 1, ""}}));
   t.Add(Cmd("move", 3, W | F, 1, 1, 1, MoveCommand, "generic", "1.0.0",
-            "Move a key to another database"));
-  t.Add(Cmd("copy", -3, W | kCmdDenyOom, 1, 2, 1, CopyCommand, "generic", "6.2.0", "Copy a key"));
+            "Move a key to another database")
+            .Keys("RW access update"));
+  t.Add(Cmd("copy", -3, W | kCmdDenyOom, 1, 2, 1, CopyCommand, "generic", "6.2.0", "Copy a key")
+            .Specs({{"RO access", 1, 0, 1, ""}, {"OW update", 2, 0, 1, ""}}));
   t.Add(Cmd("expire", -3, W | F, 1, 1, 1, ExpireCommand, "generic", "1.0.0",
             "Set a key's time to live in seconds"));
   t.Add(Cmd("pexpire", -3, W | F, 1, 1, 1, PExpireCommand, "generic", "2.6.0",
@@ -424,9 +442,11 @@ void RegisterKeyFamily(CommandTable& t) {
             "Set the expiration for a key as a UNIX timestamp"));
   t.Add(Cmd("pexpireat", -3, W | F, 1, 1, 1, PExpireAtCommand, "generic", "2.6.0",
             "Set the expiration for a key as a UNIX timestamp specified in milliseconds"));
-  t.Add(Cmd("ttl", 2, R | F, 1, 1, 1, TtlCommand, "generic", "1.0.0", "Get the time to live for a key in seconds"));
+  t.Add(Cmd("ttl", 2, R | F, 1, 1, 1, TtlCommand, "generic", "1.0.0", "Get the time to live for a key in seconds")
+            .Tips("nondeterministic_output"));
   t.Add(Cmd("pttl", 2, R | F, 1, 1, 1, PTtlCommand, "generic", "2.6.0",
-            "Get the time to live for a key in milliseconds"));
+            "Get the time to live for a key in milliseconds")
+            .Tips("nondeterministic_output"));
   t.Add(Cmd("expiretime", 2, R | F, 1, 1, 1, ExpireTimeCommand, "generic", "7.0.0",
             "Get the expiration Unix timestamp for a key"));
   t.Add(Cmd("pexpiretime", 2, R | F, 1, 1, 1, PExpireTimeCommand, "generic", "7.0.0",
@@ -438,15 +458,23 @@ void RegisterKeyFamily(CommandTable& t) {
                            "A container for object introspection commands");
   object.subcommands = {
       Cmd("encoding", 3, R, 2, 2, 1, ObjectEncodingCommand, "generic", "2.2.3",
-          "Inspect the internal encoding of a Redis object"),
+          "Inspect the internal encoding of a Redis object")
+            .Tips("nondeterministic_output")
+          .Keys("RO"),
       Cmd("freq", 3, R, 2, 2, 1, ObjectFreqCommand, "generic", "4.0.0",
-          "Get the logarithmic access frequency counter of a Redis object"),
+          "Get the logarithmic access frequency counter of a Redis object")
+            .Tips("nondeterministic_output")
+          .Keys("RO"),
       Cmd("help", 2, kCmdLoading | kCmdStale, 0, 0, 0, ObjectHelpCommand, "generic", "6.2.0",
           "Show helpful text about the different subcommands"),
       Cmd("idletime", 3, R, 2, 2, 1, ObjectIdleTimeCommand, "generic", "2.2.3",
-          "Get the time since a Redis object was last accessed"),
+          "Get the time since a Redis object was last accessed")
+            .Tips("nondeterministic_output")
+          .Keys("RO"),
       Cmd("refcount", 3, R, 2, 2, 1, ObjectRefCountCommand, "generic", "2.2.3",
-          "Get the number of references to the value of the key"),
+          "Get the number of references to the value of the key")
+            .Tips("nondeterministic_output")
+          .Keys("RO"),
   };
   t.Add(std::move(object));
 }

@@ -24,7 +24,7 @@ inline const char* TypeName(ObjType t) {
 
 // Redis keeps integers 0..9999 as shared objects (OBJECT REFCOUNT = INT_MAX).
 inline bool IsSharedInteger(const Entry* e) {
-  if (e->type() != ObjType::kString || e->raw_string()) return false;
+  if (e->type() != ObjType::kString || (e->meta & Entry::kValueBits) != 0) return false;
   int64_t v;
   return e->val_len <= 20 && ParseInt64(e->str(), &v) && v >= 0 && v < 10000;
 }
@@ -33,7 +33,7 @@ inline const char* EncodingName(const Entry* e) {
   if (e->type() != ObjType::kString) return e->collection()->Encoding();
   if (e->raw_string()) return "raw";
   int64_t v;
-  if (e->val_len <= 20 && ParseInt64(e->str(), &v)) return "int";
+  if (!e->no_int_encoding() && e->val_len <= 20 && ParseInt64(e->str(), &v)) return "int";
   return e->val_len <= 44 ? "embstr" : "raw";
 }
 

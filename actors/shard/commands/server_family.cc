@@ -241,16 +241,21 @@ void RegisterServerFamily(CommandTable& t) {
   const uint32_t R = kCmdReadonly, W = kCmdWrite, F = kCmdFast, A = kCmdAdmin, N = kCmdNoscript,
                  L = kCmdLoading | kCmdStale;
   t.Add(Cmd("dbsize", 1, R | F, 0, 0, 0, DbSizeCommand, "server", "1.0.0",
-            "Return the number of keys in the selected database"));
+            "Return the number of keys in the selected database", "@keyspace")
+            .Tips("request_policy:all_shards response_policy:agg_sum"));
   t.Add(Cmd("flushdb", -1, W, 0, 0, 0, FlushDbCommand, "server", "1.0.0",
-            "Remove all keys from the current database"));
+            "Remove all keys from the current database", "@keyspace @dangerous")
+            .Tips("request_policy:all_shards response_policy:all_succeeded"));
   t.Add(Cmd("flushall", -1, W, 0, 0, 0, FlushAllCommand, "server", "1.0.0",
-            "Remove all keys from all databases"));
+            "Remove all keys from all databases", "@keyspace @dangerous")
+            .Tips("request_policy:all_shards response_policy:all_succeeded"));
   t.Add(Cmd("swapdb", 3, W | F, 0, 0, 0, SwapDbCommand, "server", "4.0.0",
-            "Swaps two Redis databases"));
-  t.Add(Cmd("time", 1, L | F, 0, 0, 0, TimeCommand, "server", "2.6.0", "Return the current server time"));
+            "Swaps two Redis databases", "@keyspace @dangerous"));
+  t.Add(Cmd("time", 1, L | F, 0, 0, 0, TimeCommand, "server", "2.6.0", "Return the current server time")
+            .Tips("nondeterministic_output"));
   t.Add(Cmd("lastsave", 1, L | F, 0, 0, 0, LastSaveCommand, "server", "1.0.0",
-            "Get the UNIX time stamp of the last successful save to disk"));
+            "Get the UNIX time stamp of the last successful save to disk", "@admin @dangerous")
+            .Tips("nondeterministic_output"));
   t.Add(Cmd("shutdown", -1, A | N | L | kCmdNoMulti | kCmdSentinel | kCmdAllowBusy, 0, 0, 0,
             ShutdownCommand, "server", "1.0.0",
             "Synchronously save the dataset to disk and then shut down the server"));
@@ -260,11 +265,14 @@ void RegisterServerFamily(CommandTable& t) {
                             "A container for slow log commands");
   slowlog.subcommands = {
       Cmd("get", -2, A | L, 0, 0, 0, SlowLogGetCommand, "server", "2.2.12",
-          "Get the slow log's entries"),
+          "Get the slow log's entries")
+            .Tips("request_policy:all_nodes nondeterministic_output"),
       Cmd("len", 2, A | L, 0, 0, 0, SlowLogLenCommand, "server", "2.2.12",
-          "Get the slow log's length"),
+          "Get the slow log's length")
+            .Tips("request_policy:all_nodes response_policy:agg_sum nondeterministic_output"),
       Cmd("reset", 2, A | L, 0, 0, 0, SlowLogResetCommand, "server", "2.2.12",
-          "Clear all entries from the slow log"),
+          "Clear all entries from the slow log")
+            .Tips("request_policy:all_nodes response_policy:all_succeeded"),
       Cmd("help", 2, L, 0, 0, 0, SlowLogHelpCommand, "server", "6.2.0",
           "Show helpful text about the different subcommands"),
   };

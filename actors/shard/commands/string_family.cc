@@ -175,7 +175,7 @@ void GetExCommand(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     std::string_view opt = ctx.arg(i);
     bool has_next = i + 1 < ctx.argc();
-    if (EqualsIgnoreCase(opt, "PERSIST") && !expire.given && !persist) {
+    if (EqualsIgnoreCase(opt, "PERSIST") && !expire.given) {
       persist = true;
     } else if (!persist && has_next && ParseExpireUnit(opt, &expire)) {
       expire.value_text = ctx.arg(++i);
@@ -298,6 +298,7 @@ void IncrByFloatCommand(CommandContext& ctx) {
   }
   std::string text = FormatLongDouble(value);
   db.SetString(ctx.arg(1), text, -1, /*keep_ttl=*/true);
+  db.MarkEncoding(ctx.arg(1), Entry::kNoIntEncoding);  // built as a plain string
   ctx.reply.Bulk(text);
 }
 
@@ -471,39 +472,58 @@ void RegisterStringFamily(CommandTable& t) {
   const uint32_t R = kCmdReadonly, W = kCmdWrite, F = kCmdFast, D = kCmdDenyOom;
   t.Add(Cmd("get", 2, R | F, 1, 1, 1, GetCommand, "string", "1.0.0", "Get the value of a key"));
   t.Add(Cmd("set", -3, W | D, 1, 1, 1, SetCommand, "string", "1.0.0",
-            "Set the string value of a key"));
+            "Set the string value of a key")
+            .Keys("RW access update variable_flags", "RW and ACCESS due to the optional `GET` argument"));
   t.Add(Cmd("setnx", 3, W | D | F, 1, 1, 1, SetNxCommand, "string", "1.0.0",
-            "Set the value of a key, only if the key does not exist"));
+            "Set the value of a key, only if the key does not exist")
+            .Keys("OW insert"));
   t.Add(Cmd("setex", 4, W | D, 1, 1, 1, SetExCommand, "string", "2.0.0",
-            "Set the value and expiration of a key"));
+            "Set the value and expiration of a key")
+            .Keys("OW update"));
   t.Add(Cmd("psetex", 4, W | D, 1, 1, 1, PSetExCommand, "string", "2.6.0",
-            "Set the value and expiration in milliseconds of a key"));
+            "Set the value and expiration in milliseconds of a key")
+            .Keys("OW update"));
   t.Add(Cmd("mget", -2, R | F, 1, -1, 1, MGetCommand, "string", "1.0.0",
-            "Get the values of all the given keys"));
+            "Get the values of all the given keys")
+            .Tips("request_policy:multi_shard"));
   t.Add(Cmd("mset", -3, W | D, 1, -1, 2, MSetCommand, "string", "1.0.1",
-            "Set multiple keys to multiple values"));
+            "Set multiple keys to multiple values")
+            .Tips("request_policy:multi_shard response_policy:all_succeeded")
+            .Keys("OW update"));
   t.Add(Cmd("msetnx", -3, W | D, 1, -1, 2, MSetNxCommand, "string", "1.0.1",
-            "Set multiple keys to multiple values, only if none of the keys exist"));
+            "Set multiple keys to multiple values, only if none of the keys exist")
+            .Tips("request_policy:multi_shard response_policy:agg_min")
+            .Keys("OW insert"));
   t.Add(Cmd("getset", 3, W | D | F, 1, 1, 1, GetSetCommand, "string", "1.0.0",
-            "Set the string value of a key and return its old value"));
+            "Set the string value of a key and return its old value")
+            .Keys("RW access update"));
   t.Add(Cmd("getdel", 2, W | F, 1, 1, 1, GetDelCommand, "string", "6.2.0",
-            "Get the value of a key and delete the key"));
+            "Get the value of a key and delete the key")
+            .Keys("RW access delete"));
   t.Add(Cmd("getex", -2, W | F, 1, 1, 1, GetExCommand, "string", "6.2.0",
-            "Get the value of a key and optionally set its expiration"));
+            "Get the value of a key and optionally set its expiration")
+            .Keys("RW access update", "RW and UPDATE because it changes the TTL"));
   t.Add(Cmd("append", 3, W | D | F, 1, 1, 1, AppendCommand, "string", "2.0.0",
-            "Append a value to a key"));
+            "Append a value to a key")
+            .Keys("RW insert"));
   t.Add(Cmd("strlen", 2, R | F, 1, 1, 1, StrLenCommand, "string", "2.2.0",
-            "Get the length of the value stored in a key"));
+            "Get the length of the value stored in a key")
+            .Keys("RO"));
   t.Add(Cmd("incr", 2, W | D | F, 1, 1, 1, IncrCommand, "string", "1.0.0",
-            "Increment the integer value of a key by one"));
+            "Increment the integer value of a key by one")
+            .Keys("RW access update"));
   t.Add(Cmd("decr", 2, W | D | F, 1, 1, 1, DecrCommand, "string", "1.0.0",
-            "Decrement the integer value of a key by one"));
+            "Decrement the integer value of a key by one")
+            .Keys("RW access update"));
   t.Add(Cmd("incrby", 3, W | D | F, 1, 1, 1, IncrByCommand, "string", "1.0.0",
-            "Increment the integer value of a key by the given amount"));
+            "Increment the integer value of a key by the given amount")
+            .Keys("RW access update"));
   t.Add(Cmd("decrby", 3, W | D | F, 1, 1, 1, DecrByCommand, "string", "1.0.0",
-            "Decrement the integer value of a key by the given number"));
+            "Decrement the integer value of a key by the given number")
+            .Keys("RW access update"));
   t.Add(Cmd("incrbyfloat", 3, W | D | F, 1, 1, 1, IncrByFloatCommand, "string", "2.6.0",
-            "Increment the float value of a key by the given amount"));
+            "Increment the float value of a key by the given amount")
+            .Keys("RW access update"));
   t.Add(Cmd("getrange", 4, R, 1, 1, 1, GetRangeCommand, "string", "2.4.0",
             "Get a substring of the string stored at a key"));
   t.Add(Cmd("substr", 4, R, 1, 1, 1, GetRangeCommand, "string", "1.0.0",

@@ -70,7 +70,7 @@ void Database::SetString(std::string_view key, std::string_view value, int64_t e
       // Overwrite in place: no allocation on the common SET-over-SET path.
       if (!value.empty()) std::memmove(old->value_data(), value.data(), value.size());
       old->val_len = static_cast<uint32_t>(value.size());
-      old->meta &= ~Entry::kRawString;
+      old->meta &= ~Entry::kValueBits;
       if (expire_ms >= 0) old->set_expire_ms_in_place(expire_ms);
       // A new value: LRU restarts its clock, LFU keeps the key's counter.
       if (!owner_->lfu_mode()) old->set_lru(owner_->lru_clock());
@@ -166,7 +166,7 @@ Entry* Database::AttachRenamed(Entry* e, std::string_view new_key) {
   } else {
     fresh = entry::NewCollection(new_key, hash, e->type(), e->collection(), e->expire_ms(), e->lru());
   }
-  fresh->meta |= e->meta & Entry::kRawString;
+  fresh->meta |= e->meta & Entry::kValueBits;
   entry::FreeShell(e);
   Attach(fresh);
   return fresh;

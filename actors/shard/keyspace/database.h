@@ -39,6 +39,11 @@ class Database {
                  bool keep_ttl = false);
   // Adds a collection under `key`, which must be absent. Takes ownership.
   void AddCollection(std::string_view key, ObjType type, Collection* value);
+  // Adds encoding hints (Entry::kValueBits) to an existing string value,
+  // for commands that build values the way Redis reports differently.
+  void MarkEncoding(std::string_view key, uint32_t bits) {
+    if (Entry* e = Peek(key)) e->meta |= bits & Entry::kValueBits;
+  }
   // Removes `key`; returns whether it existed (expired keys do not count).
   bool Delete(std::string_view key);
   // Sets the absolute expire time of an existing key. Returns false if absent.

@@ -75,7 +75,7 @@ Entry* WithExpire(Entry* e, int64_t expire_ms) {
   size_t value_bytes = e->type() == ObjType::kString ? e->val_len : sizeof(Collection*);
   Entry* n = Allocate(SizeFor(expire_ms >= 0, e->key_len, value_bytes));
   InitHeader(n, e->hash, e->key_len, e->type(), expire_ms, e->lru());
-  n->meta |= e->meta & Entry::kRawString;
+  n->meta |= e->meta & Entry::kValueBits;
   std::memcpy(const_cast<char*>(n->key_data()), e->key_data(), e->key_len);
   std::memcpy(n->value_data(), e->value_data(), value_bytes);
   n->val_len = e->val_len;

@@ -43,19 +43,29 @@ struct Entry {
   uint32_t hash;      // low 32 bits of the key hash (cheap compare, rehash)
   uint32_t key_len;   // key bytes
   uint32_t val_len;   // string value bytes (0 for collections)
-  uint32_t meta;      // bits 0-3 type, bit 4 has_expire, bit 5 raw string, bits 8-31 LRU clock (s)
+  uint32_t meta;      // bits 0-3 type, 4 has_expire, 5-7 encoding hints, 8-31 LRU clock
 
   static constexpr uint32_t kTypeMask = 0xF;
   static constexpr uint32_t kHasExpire = 0x10;
   // The string was modified in place (APPEND, SETRANGE, SETBIT...), which
   // Redis reports as the "raw" encoding whatever its length.
   static constexpr uint32_t kRawString = 0x20;
+  // The value is a private copy (COPY): Redis's shared small integers do
+  // not apply, OBJECT REFCOUNT is 1.
+  static constexpr uint32_t kUnshared = 0x40;
+  // The value was built as a plain string (INCRBYFLOAT): never reported
+  // as the "int" encoding, whatever it looks like.
+  static constexpr uint32_t kNoIntEncoding = 0x80;
+  // Encoding bits that follow a value when its entry is copied or renamed.
+  static constexpr uint32_t kValueBits = kRawString | kUnshared | kNoIntEncoding;
   static constexpr uint32_t kLruShift = 8;
   static constexpr uint32_t kLruMask = 0xFFFFFF;
 
   ObjType type() const { return static_cast<ObjType>(meta & kTypeMask); }
   bool has_expire() const { return (meta & kHasExpire) != 0; }
   bool raw_string() const { return (meta & kRawString) != 0; }
+  bool unshared() const { return (meta & kUnshared) != 0; }
+  bool no_int_encoding() const { return (meta & kNoIntEncoding) != 0; }
   uint32_t lru() const { return meta >> kLruShift; }
   void set_lru(uint32_t seconds) { meta = (meta & 0xFF) | ((seconds & kLruMask) << kLruShift); }
 
