@@ -30,6 +30,8 @@
 #include "actors/node/logging.h"
 #include "actors/node/node.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/rdb.h"
+#include "actors/persistence/snapshotter.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/version.h"
 #include "actors/shard/keyspace/keyspace.h"
@@ -210,6 +212,27 @@ int Run(int argc, char** argv) {
   for (const char* name : {"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"})
     config.OnChange(name, apply_lfu);
   CommandTable::Instance();  // build the table before serving
+  Snapshotter snapshotter(&keyspace, &server);
+  server.snapshotter = &snapshotter;
+  if (!opts.sentinel_mode && access(opts.dbfilename.c_str(), F_OK) == 0) {
+    int64_t load_start_us = clock.MonotonicUs();
+    RdbLoadStats stats;
+    Status loaded_rdb = LoadRdb(opts.dbfilename, &keyspace, /*is_replica=*/false, &stats);
+    if (!loaded_rdb.ok()) {
+      spdlog::warn("{}", loaded_rdb.message());
+      spdlog::warn("Fatal error loading the DB: the server will not start on a partial dataset. "
+                   "Exiting.");
+      return 1;
+    }
+    if (!stats.redis_ver.empty()) spdlog::info("Loading RDB produced by version {}", stats.redis_ver);
+    if (stats.ctime_s > 0) spdlog::info("RDB age {} seconds", clock.UnixMs() / 1000 - stats.ctime_s);
+    spdlog::info("RDB memory usage when created {:.2f} Mb", static_cast<double>(stats.used_mem) / (1024 * 1024));
+    spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", stats.keys_loaded, stats.keys_expired);
+    spdlog::info("DB loaded from disk: {:.3f} seconds", static_cast<double>(clock.MonotonicUs() - load_start_us) / 1e6);
+    server.rdb_last_load_keys_loaded = stats.keys_loaded;
+    server.rdb_last_load_keys_expired = stats.keys_expired;
+    keyspace.dirty = 0;
+  }
 
   // Termination signals are taken by one thread with sigwait; every other
   // thread (CAF's included) inherits the blocked mask.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/node/server_context.h"
+#include "actors/persistence/snapshotter.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/shard/shard.h"
 #include "actors/type_ids.h"
@@ -24,19 +25,21 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
   caf::actor listener = mm.spawn_broker(Listener, std::move(sockets), deps);
 
   caf::actor_addr me = self->address();
-  server->request_shutdown = [me](const ShutdownRequest& req) -> std::string {
-    int32_t flags = (req.save ? kShutdownSave : 0) | (req.nosave ? kShutdownNoSave : 0);
+  server->request_shutdown = [me, server](const ShutdownRequest& req) -> std::string {
     spdlog::warn("User requested shutdown...");
-    if (auto h = caf::actor_cast<caf::actor>(me)) caf::anon_send(h, shutdown_atom_v, flags);
+    std::string error = server->snapshotter->SaveBeforeShutdown(req.save, req.nosave, req.force);
+    if (!error.empty()) return error;
+    if (auto h = caf::actor_cast<caf::actor>(me)) caf::anon_send(h, shutdown_atom_v, int32_t{kShutdownSaved});
     return "";
   };
 
   return {
       [self, keyspace, server, shard, listener](shutdown_atom, int32_t flags) {
-        bool wants_save = (flags & kShutdownSave) ||
-                          (!(flags & kShutdownNoSave) && !server->options().save_points.empty());
-        if (wants_save)
-          spdlog::warn("RDB persistence is not implemented yet: the dataset is not saved on shutdown");
+        if (!(flags & kShutdownSaved)) {
+          std::string error = server->snapshotter->SaveBeforeShutdown(
+              flags & kShutdownSave, flags & kShutdownNoSave, /*force=*/false);
+          if (!error.empty()) return;  // logged; the server keeps running, as Redis does
+        }
         // Close every client: no more replies after this point.
         std::vector<ClientState*> clients;
         for (auto& [id, c] : server->clients) clients.push_back(c);

@@ -24,6 +24,7 @@ enum ShutdownFlag : int32_t {
   kShutdownSave = 1,
   kShutdownNoSave = 2,
   kShutdownSignal = 4,
+  kShutdownSaved = 8,  // the final save already happened (SHUTDOWN command)
 };
 
 caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* server,

@@ -21,6 +21,7 @@ namespace troupe {
 
 class Keyspace;
 class CommandTable;
+class Snapshotter;
 
 // One SLOWLOG entry.
 struct SlowLogEntry {
@@ -111,6 +112,14 @@ class ServerContext {
   // Installed by the node: stop the server (SHUTDOWN, SIGTERM). Returns an
   // error text when the shutdown is refused, or empty.
   std::function<std::string(const ShutdownRequest&)> request_shutdown;
+
+  // RDB snapshots (SAVE, BGSAVE, save points); set by main().
+  Snapshotter* snapshotter = nullptr;
+  int64_t latest_fork_usec = 0;
+  uint64_t total_forks = 0;
+  // Start-up load (INFO persistence).
+  uint64_t rdb_last_load_keys_loaded = 0;
+  uint64_t rdb_last_load_keys_expired = 0;
 
   // Process-wide facts for INFO (set once at start).
   bool daemonized = false;

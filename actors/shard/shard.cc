@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/node/server_context.h"
+#include "actors/persistence/snapshotter.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/type_ids.h"
 
@@ -64,6 +65,7 @@ caf::behavior Shard(caf::io::broker* self, Keyspace* keyspace, ServerContext* se
         if (server->active_expire_enabled) keyspace->ActiveExpireCycle(period_ms * 1000 / 4);
         SampleOps(*server);
         CloseIdleClients(*server);
+        if (server->snapshotter != nullptr) server->snapshotter->Cron();
         self->delayed_send(self, std::chrono::milliseconds(period_ms), cron_atom_v);
       },
   };

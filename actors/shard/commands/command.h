@@ -42,6 +42,7 @@ enum CommandFlag : uint32_t {
   kCmdSentinel = 1u << 16,     // sentinel: available in sentinel mode
   kCmdOnlySentinel = 1u << 17, // only_sentinel
   kCmdMovableKeys = 1u << 18,  // movablekeys (key positions need the arguments)
+  kCmdNoAsyncLoading = 1u << 19,  // no_async_loading
 };
 
 // What a handler is given. References stay valid for the handler's run.

@@ -124,6 +124,7 @@ CommandTable& CommandTable::Instance() {
     RegisterConfigFamily(*t);
     RegisterIntrospectionFamily(*t);
     RegisterInfoCommand(*t);
+    RegisterPersistenceFamily(*t);
     return t;
   }();
   return *table;

@@ -50,5 +50,6 @@ void RegisterClientFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterConfigFamily(CommandTable& table);
 void RegisterIntrospectionFamily(CommandTable& table);
+void RegisterPersistenceFamily(CommandTable& table);
 
 }  // namespace troupe

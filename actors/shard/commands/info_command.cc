@@ -13,6 +13,7 @@
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/snapshotter.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/info_command.h"
 #include "actors/shard/commands/version.h"
@@ -155,16 +156,17 @@ void PersistenceSection(Info& i, CommandContext& ctx) {
   i.Field("current_fork_perc", "0.00");
   i.Field("current_save_keys_processed", 0);
   i.Field("current_save_keys_total", 0);
+  const Snapshotter* snap = ctx.server.snapshotter;
   i.Field("rdb_changes_since_last_save", ctx.keyspace.dirty);
-  i.Field("rdb_bgsave_in_progress", 0);
+  i.Field("rdb_bgsave_in_progress", snap && snap->bgsave_in_progress() ? 1 : 0);
   i.Field("rdb_last_save_time", ctx.server.lastsave_s);
-  i.Field("rdb_last_bgsave_status", "ok");
-  i.Field("rdb_last_bgsave_time_sec", -1);
-  i.Field("rdb_current_bgsave_time_sec", -1);
-  i.Field("rdb_saves", 0);
+  i.Field("rdb_last_bgsave_status", !snap || snap->last_bgsave_ok() ? "ok" : "err");
+  i.Field("rdb_last_bgsave_time_sec", snap ? snap->last_bgsave_time_sec() : -1);
+  i.Field("rdb_current_bgsave_time_sec", snap ? snap->current_bgsave_time_sec() : -1);
+  i.Field("rdb_saves", snap ? snap->saves() : 0);
   i.Field("rdb_last_cow_size", 0);
-  i.Field("rdb_last_load_keys_expired", 0);
-  i.Field("rdb_last_load_keys_loaded", 0);
+  i.Field("rdb_last_load_keys_expired", ctx.server.rdb_last_load_keys_expired);
+  i.Field("rdb_last_load_keys_loaded", ctx.server.rdb_last_load_keys_loaded);
   i.Field("aof_enabled", 0);
   i.Field("aof_rewrite_in_progress", 0);
   i.Field("aof_rewrite_scheduled", 0);
@@ -211,8 +213,8 @@ void StatsSection(Info& i, CommandContext& ctx) {
   i.Field("pubsub_channels", 0);
   i.Field("pubsub_patterns", 0);
   i.Field("pubsubshard_channels", 0);
-  i.Field("latest_fork_usec", 0);
-  i.Field("total_forks", 0);
+  i.Field("latest_fork_usec", ctx.server.latest_fork_usec);
+  i.Field("total_forks", ctx.server.total_forks);
   i.Field("migrate_cached_sockets", 0);
   i.Field("slave_expires_tracked_keys", 0);
   i.Field("active_defrag_hits", 0);

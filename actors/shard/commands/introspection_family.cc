@@ -17,12 +17,14 @@ struct FlagName {
   uint32_t bit;
   const char* name;
 };
+// In Redis's reply order; may_replicate, sentinel and only_sentinel are
+// internal and not reported, as in Redis.
 constexpr FlagName kFlagNames[] = {
     {kCmdWrite, "write"},          {kCmdReadonly, "readonly"},    {kCmdDenyOom, "denyoom"},
     {kCmdAdmin, "admin"},          {kCmdPubsub, "pubsub"},        {kCmdNoscript, "noscript"},
     {kCmdBlocking, "blocking"},    {kCmdLoading, "loading"},      {kCmdStale, "stale"},
     {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
-    {kCmdNoAuth, "no_auth"},       {kCmdMayReplicate, "may_replicate"},
+    {kCmdNoAuth, "no_auth"},       {kCmdNoAsyncLoading, "no_async_loading"},
     {kCmdNoMulti, "no_multi"},     {kCmdMovableKeys, "movablekeys"},
     {kCmdAllowBusy, "allow_busy"},
 };

@@ -1,0 +1,41 @@
+// Persistence commands: SAVE and BGSAVE [SCHEDULE] (the Snapshotter does the
+// work; LASTSAVE is in the server family). Run inline in the client session.
+#include "actors/common/strings.h"
+#include "actors/node/server_context.h"
+#include "actors/persistence/snapshotter.h"
+#include "actors/shard/commands/command_table.h"
+
+namespace troupe {
+namespace {
+
+void SaveCommand(CommandContext& ctx) {
+  Status s = ctx.server.snapshotter->SaveNow();
+  if (s.ok())
+    ctx.reply.Ok();
+  else
+    ctx.reply.Error(s.message());
+}
+
+void BgSaveCommand(CommandContext& ctx) {
+  if (ctx.argc() == 2 && !EqualsIgnoreCase(ctx.arg(1), "SCHEDULE")) {
+    ctx.SyntaxError();
+    return;
+  }
+  Status s = ctx.server.snapshotter->StartBackgroundSave();
+  if (s.ok())
+    ctx.reply.Simple("Background saving started");
+  else
+    ctx.reply.Error(s.message());
+}
+
+}  // namespace
+
+void RegisterPersistenceFamily(CommandTable& t) {
+  const uint32_t A = kCmdAdmin, N = kCmdNoscript;
+  t.Add(Cmd("save", 1, A | N | kCmdNoAsyncLoading | kCmdNoMulti, 0, 0, 0, SaveCommand, "server", "1.0.0",
+            "Synchronously save the dataset to disk", "@dangerous"));
+  t.Add(Cmd("bgsave", -1, A | N | kCmdNoAsyncLoading, 0, 0, 0, BgSaveCommand, "server", "1.0.0",
+            "Asynchronously save the dataset to disk", "@dangerous"));
+}
+
+}  // namespace troupe
