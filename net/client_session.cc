@@ -19,6 +19,12 @@ namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;     // bytes asked of each read
 constexpr int64_t kPauseRetryMs = 10;        // CLIENT PAUSE re-check period
+// Output backlog at which a MONITOR client is disconnected (Redis's pubsub
+// class hard limit, 32mb). Only monitors track their backlog: it needs CAF's
+// write acknowledgements, which ordinary clients do not pay for (their
+// replies are bounded by what they asked for, and Redis leaves normal
+// clients unlimited by default).
+constexpr size_t kMonitorOutputLimit = 32u * 1024 * 1024;
 
 // Everything one connection keeps between reads.
 struct Session {
@@ -29,6 +35,7 @@ struct Session {
   RespParser parser;
   std::vector<char> pending;  // bytes of a command not complete yet
   std::vector<std::string_view> argv;
+  size_t unsent_bytes = 0;  // output not yet written to the socket (monitors)
   bool retry_scheduled = false;
   bool closed = false;
 
@@ -92,6 +99,7 @@ void Execute(Session& s, std::vector<char>& out) {
   }
   if (c.reply_mode == ClientState::ReplyMode::kSkipNext) c.reply_mode = ClientState::ReplyMode::kSkip;
   if (c.monitor && s.server().monitors.count(c.id) == 0) {
+    s.self->ack_writes(s.hdl, true);
     caf::actor_addr addr = s.self->address();
     s.server().monitors[c.id] = [addr](const std::string& line) {
       if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, monitor_atom_v, line);
@@ -225,8 +233,21 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
       },
       [s](monitor_atom, const std::string& line) {
         if (s->closed) return;
+        s->unsent_bytes += line.size();
+        if (s->unsent_bytes > kMonitorOutputLimit) {
+          spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
+                       s->client.id, s->client.addr);
+          s->deps.server->stats.client_output_buffer_limit_disconnections++;
+          s->self->wr_buf(s->hdl).clear();
+          Close(*s);
+          return;
+        }
         s->self->write(s->hdl, line.size(), line.data());
         s->self->flush(s->hdl);
+      },
+      [s](const caf::io::data_transferred_msg& msg) {
+        s->unsent_bytes = msg.remaining;
+        s->client.output_bytes = msg.remaining;
       },
   };
 }

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness import OK, integer, encode_command, RawConn
+from harness import OK, integer, encode_command, RawConn, troupe_server_path
 
 
 def poll(predicate, timeout_s=5.0, interval_s=0.02):
@@ -138,3 +138,34 @@ def test_client_query_buffer_limit(server_factory):
         # nothing was stored and the server keeps serving others
         assert ok.call("EXISTS", "x") == integer(0)
         assert ok.call("PING") == ("+", "PONG")
+
+
+@pytest.mark.slow
+def test_monitor_that_never_reads_is_disconnected(server):
+    """A MONITOR client that stops reading is closed once its output backlog
+    passes 32mb, instead of growing forever. A deliberate Troupe safety
+    limit: Redis leaves MONITOR clients in the unlimited normal class."""
+    if troupe_server_path().name == "redis-server":
+        pytest.skip("Troupe-only safety limit: Redis never disconnects a monitor by default")
+    mon = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    mon.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        mon.sendall(encode_command("MONITOR"))
+        assert mon.recv(5) == b"+OK\r\n"
+        r = server.client()
+        value = b"v" * 1024
+        deadline = time.monotonic() + 60
+        disconnected = False
+        for batch in range(200):  # at most 200 x 500 x ~1 KB = ~100 MB of monitor output
+            pipe = r.pipeline(transaction=False)
+            for i in range(500):
+                pipe.set(f"k{i}", value)
+            pipe.execute()
+            info = r.info("stats")
+            if info.get("client_output_buffer_limit_disconnections", 0) >= 1:
+                disconnected = True
+                break
+            assert time.monotonic() < deadline, "monitor was never disconnected"
+        assert disconnected
+    finally:
+        mon.close()
