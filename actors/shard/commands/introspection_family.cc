@@ -2,12 +2,14 @@
 // command table described to clients in Redis 7.0's reply shapes. redis-py
 // and redis-cli read these at start-up. Flags, ACL categories and key specs
 // are derived from each table row, so they can never disagree with what
-// Dispatch enforces. Handlers run inline in the client session.
+// Dispatch enforces; COMMAND DOCS adds the complexity, history and argument
+// trees of command_docs.cc. Handlers run inline in the client session.
 #include <string>
 #include <vector>
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/shard/commands/command_docs.h"
 #include "actors/shard/commands/command_table.h"
 
 namespace troupe {
@@ -151,15 +153,98 @@ void ReplyCommandInfo(RespWriter& r, const CommandSpec& c) {
   for (const auto& sub : c.subcommands) ReplyCommandInfo(r, sub);
 }
 
+// COMMAND DOCS "flags" of an argument: a set, in Redis's order.
+void ReplyDocArgFlags(RespWriter& r, const DocArg& a) {
+  std::vector<const char*> flags;
+  if (a.optional) flags.push_back("optional");
+  if (a.multiple) flags.push_back("multiple");
+  if (a.multiple_token) flags.push_back("multiple_token");
+  r.SetHeader(flags.size());
+  for (const char* f : flags) r.Simple(f);
+}
+
+// COMMAND DOCS "arguments": one map per argument, fields in Redis's order.
+void ReplyDocArguments(RespWriter& r, const std::vector<DocArg>& args) {
+  r.ArrayHeader(args.size());
+  for (const DocArg& a : args) {
+    bool has_flags = a.optional || a.multiple || a.multiple_token;
+    r.MapHeader(2 + (a.key_spec_index >= 0) + !a.token.empty() + !a.summary.empty() +
+                !a.since.empty() + !a.deprecated_since.empty() + has_flags + a.nested());
+    r.Bulk("name");
+    r.Bulk(a.name);
+    r.Bulk("type");
+    r.Bulk(DocArgTypeName(a.type));
+    if (a.key_spec_index >= 0) {
+      r.Bulk("key_spec_index");
+      r.Integer(a.key_spec_index);
+    }
+    auto optional_field = [&r](const char* field, const std::string& value) {
+      if (value.empty()) return;
+      r.Bulk(field);
+      r.Bulk(value);
+    };
+    optional_field("token", a.token);
+    optional_field("summary", a.summary);
+    optional_field("since", a.since);
+    optional_field("deprecated_since", a.deprecated_since);
+    if (has_flags) {
+      r.Bulk("flags");
+      ReplyDocArgFlags(r, a);
+    }
+    if (a.nested()) {
+      r.Bulk("arguments");
+      ReplyDocArguments(r, a.arguments);
+    }
+  }
+}
+
+// One command's COMMAND DOCS map, as Redis 7.0's addReplyCommandDocs: the
+// row's summary/since/group, then what command_docs.cc has for it. A
+// command without a docs entry gets only the row's fields (the unit test
+// flags it).
 void ReplyCommandDocs(RespWriter& r, const CommandSpec& c) {
+  const CommandDoc* doc = FindCommandDoc(c.name);
+  static const CommandDoc kNoDoc;
+  const CommandDoc& d = doc != nullptr ? *doc : kNoDoc;
   bool has_subs = !c.subcommands.empty();
-  r.MapHeader(has_subs ? 4 : 3);
+  r.MapHeader(3 + !d.complexity.empty() + !d.doc_flags.empty() + !d.deprecated_since.empty() +
+              !d.replaced_by.empty() + !d.history.empty() + !d.arguments.empty() + has_subs);
   r.Bulk("summary");
   r.Bulk(c.summary);
   r.Bulk("since");
   r.Bulk(c.since);
   r.Bulk("group");
   r.Bulk(c.group);
+  if (!d.complexity.empty()) {
+    r.Bulk("complexity");
+    r.Bulk(d.complexity);
+  }
+  if (!d.doc_flags.empty()) {
+    r.Bulk("doc_flags");
+    r.SetHeader(d.doc_flags.size());
+    for (const auto& f : d.doc_flags) r.Simple(f);
+  }
+  if (!d.deprecated_since.empty()) {
+    r.Bulk("deprecated_since");
+    r.Bulk(d.deprecated_since);
+  }
+  if (!d.replaced_by.empty()) {
+    r.Bulk("replaced_by");
+    r.Bulk(d.replaced_by);
+  }
+  if (!d.history.empty()) {
+    r.Bulk("history");
+    r.SetHeader(d.history.size());
+    for (const auto& [version, change] : d.history) {
+      r.ArrayHeader(2);
+      r.Bulk(version);
+      r.Bulk(change);
+    }
+  }
+  if (!d.arguments.empty()) {
+    r.Bulk("arguments");
+    ReplyDocArguments(r, d.arguments);
+  }
   if (has_subs) {
     r.Bulk("subcommands");
     r.MapHeader(c.subcommands.size());
@@ -326,6 +411,7 @@ void RegisterIntrospectionFamily(CommandTable& t) {
           "Show helpful text about the different subcommands", "@connection"),
   };
   t.Add(std::move(command));
+  CommandDocErrors();  // parses the docs table now, at start-up, not on the first COMMAND DOCS
 }
 
 }  // namespace troupe
