@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,14 @@
 namespace troupe {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;     // bytes asked of each read
+// Bytes asked of each read adapt between these bounds: CAF zero-fills the
+// whole read buffer before every read (stream::prepare_next_read), so a
+// 16 KB buffer for a 30-byte command costs a 16 KB memset. A session starts
+// small, doubles when a read fills the buffer, and halves after a run of
+// reads that used less than an eighth of it.
+constexpr size_t kMinReadChunk = 1024;
+constexpr size_t kMaxReadChunk = 64 * 1024;
+constexpr int kSmallReadsBeforeShrink = 64;
 constexpr int64_t kPauseRetryMs = 10;        // CLIENT PAUSE re-check period
 // Output backlog at which a MONITOR client is disconnected (Redis's pubsub
 // class hard limit, 32mb). Only monitors track their backlog: it needs CAF's
@@ -36,6 +44,8 @@ struct Session {
   std::vector<char> pending;  // bytes of a command not complete yet
   std::vector<std::string_view> argv;
   size_t unsent_bytes = 0;  // output not yet written to the socket (monitors)
+  size_t read_chunk = kMinReadChunk;
+  int small_reads = 0;
   bool retry_scheduled = false;
   bool closed = false;
 
@@ -141,6 +151,21 @@ size_t ProcessBuffer(Session& s, const char* data, size_t len) {
   return pos;
 }
 
+void AdaptReadChunk(Session& s, size_t got) {
+  size_t chunk = s.read_chunk;
+  if (got >= chunk) {
+    chunk = std::min(chunk * 2, kMaxReadChunk);
+    s.small_reads = 0;
+  } else if (got < chunk / 8 && ++s.small_reads >= kSmallReadsBeforeShrink) {
+    chunk = std::max(chunk / 2, kMinReadChunk);
+    s.small_reads = 0;
+  }
+  if (chunk != s.read_chunk) {
+    s.read_chunk = chunk;
+    s.self->configure_read(s.hdl, caf::io::receive_policy::at_most(chunk));
+  }
+}
+
 // Handles newly arrived bytes (or, with empty `fresh`, retries held ones).
 void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
   ServerContext& server = s.server();
@@ -170,7 +195,7 @@ void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
   } else if (used < len) {
     s.pending.assign(data + used, data + len);
     size_t big = s.parser.pending_bulk_bytes();
-    if (big > kReadChunk) s.pending.reserve(std::min<size_t>(big + 64, static_cast<size_t>(server.options().proto_max_bulk_len) + 64));
+    if (big > kMaxReadChunk) s.pending.reserve(std::min<size_t>(big + 64, static_cast<size_t>(server.options().proto_max_bulk_len) + 64));
   }
   s.client.query_buffer_bytes = s.pending.size();
   s.client.query_buffer_free = s.pending.capacity() - s.pending.size();
@@ -208,7 +233,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
   };
   server.clients[c.id] = &c;
   server.stats.total_connections_received++;
-  self->configure_read(hdl, caf::io::receive_policy::at_most(kReadChunk));
+  self->configure_read(hdl, caf::io::receive_policy::at_most(kMinReadChunk));
   self->attach_functor([s] { Unregister(*s); });
 
   return {
@@ -216,6 +241,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
         s->deps.server->stats.total_net_input_bytes += msg.buf.size();
         s->deps.server->stats.total_reads_processed++;
         if (s->closed) return;
+        AdaptReadChunk(*s, msg.buf.size());
         OnBytes(*s, msg.buf.data(), msg.buf.size());
       },
       [s](const caf::io::connection_closed_msg&) {

@@ -29,7 +29,9 @@ struct ClientState {
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkip } reply_mode = ReplyMode::kOn;
   int64_t created_ms = 0;        // connection time (Unix ms)
   int64_t last_interaction_ms = 0;  // last command (Unix ms)
-  std::string last_command = "NULL";  // lower-case name of the last command
+  // Name of the last command run (CLIENT LIST cmd=); points into the
+  // command table, which lives as long as the process. nullptr = none yet.
+  const std::string* last_command = nullptr;
   size_t query_buffer_bytes = 0;   // qbuf=
   size_t query_buffer_free = 0;    // qbuf-free=
   size_t output_bytes = 0;         // omem= (bytes not yet written)

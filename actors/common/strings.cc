@@ -12,17 +12,24 @@
 namespace troupe {
 
 bool ParseUint64(std::string_view s, uint64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
+  size_t n = s.size();
+  if (n == 0 || n > 20) return false;
+  if (n == 1 && s[0] == '0') {
     *out = 0;
     return true;
   }
   if (s[0] < '1' || s[0] > '9') return false;
   uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
+  // Up to 19 digits cannot overflow 64 bits: no check inside the loop.
+  size_t fast = n < 20 ? n : 19;
+  for (size_t i = 0; i < fast; ++i) {
+    unsigned d = static_cast<unsigned char>(s[i]) - '0';
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  if (n == 20) {
+    unsigned d = static_cast<unsigned char>(s[19]) - '0';
+    if (d > 9 || v > (UINT64_MAX - d) / 10) return false;
     v = v * 10 + d;
   }
   *out = v;
@@ -74,16 +81,29 @@ bool ParseLongDouble(std::string_view s, long double* out) {
 }
 
 size_t FormatInt64(int64_t v, char* buf) {
+  static const char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char tmp[24];
-  size_t n = 0;
+  char* p = tmp + sizeof(tmp);
   uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-  do {
-    tmp[n++] = static_cast<char>('0' + u % 10);
-    u /= 10;
-  } while (u != 0);
-  size_t len = 0;
-  if (v < 0) buf[len++] = '-';
-  while (n > 0) buf[len++] = tmp[--n];
+  while (u >= 100) {  // two digits per step
+    unsigned pair = static_cast<unsigned>(u % 100) * 2;
+    u /= 100;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
+  }
+  if (u >= 10) {
+    unsigned pair = static_cast<unsigned>(u) * 2;
+    *--p = kPairs[pair + 1];
+    *--p = kPairs[pair];
+  } else {
+    *--p = static_cast<char>('0' + u);
+  }
+  if (v < 0) *--p = '-';
+  size_t len = static_cast<size_t>(tmp + sizeof(tmp) - p);
+  std::memcpy(buf, p, len);
   return len;
 }
 

@@ -41,7 +41,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   line += " omem=" + std::to_string(c.output_bytes);
   line += " tot-mem=" + std::to_string(c.query_buffer_bytes + c.query_buffer_free + c.output_bytes + 16384);
   line += std::string(" events=") + (c.output_bytes > 0 ? "rw" : "r");
-  line += " cmd=" + c.last_command;
+  line += " cmd=" + (c.last_command ? *c.last_command : std::string("NULL"));
   line += " user=" + c.user;
   line += " redir=-1";
   line += " resp=" + std::to_string(c.protocol);

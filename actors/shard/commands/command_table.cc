@@ -3,6 +3,7 @@
 #include "actors/shard/commands/command_table.h"
 
 #include <cctype>
+#include <stdexcept>
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
@@ -11,12 +12,21 @@
 namespace troupe {
 namespace {
 
-// Lower-cases a command name into a reused buffer (no allocation per call).
-const std::string& LowerName(std::string_view name) {
-  thread_local std::string buf;
-  buf.assign(name.data(), name.size());
-  for (char& c : buf) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return buf;
+inline unsigned char FoldAscii(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+// Case-insensitive FNV-1a over a command name.
+uint64_t NameHash(std::string_view name) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : name) h = (h ^ FoldAscii(c)) * 1099511628211ULL;
+  return h;
+}
+
+// `lower` is already lower case; `name` may be in any case.
+bool SameName(std::string_view lower, std::string_view name) {
+  if (lower.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (static_cast<unsigned char>(lower[i]) != FoldAscii(static_cast<unsigned char>(name[i]))) return false;
+  return true;
 }
 
 // Redis caps names and arguments quoted in error messages.
@@ -135,21 +145,24 @@ void CommandTable::Add(CommandSpec spec) {
   for (auto& sub : owned->subcommands) {
     if (sub.name.find('|') == std::string::npos) sub.name = owned->name + "|" + sub.name;
   }
-  by_name_[owned->name] = owned.get();
+  if (commands_.size() >= kSlots / 2) throw std::logic_error("command table index is full");
+  size_t i = NameHash(owned->name) & (kSlots - 1);
+  while (slots_[i] != nullptr) i = (i + 1) & (kSlots - 1);
+  slots_[i] = owned.get();
   commands_.push_back(std::move(owned));
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  auto it = by_name_.find(LowerName(name));
-  return it == by_name_.end() ? nullptr : it->second;
+  for (size_t i = NameHash(name) & (kSlots - 1); slots_[i] != nullptr; i = (i + 1) & (kSlots - 1))
+    if (SameName(slots_[i]->name, name)) return slots_[i];
+  return nullptr;
 }
 
 const CommandSpec* CommandTable::FindSub(const CommandSpec& parent, std::string_view name) {
-  const std::string& lower = LowerName(name);
   for (const auto& sub : parent.subcommands) {
     std::string_view short_name(sub.name);
     short_name.remove_prefix(parent.name.size() + 1);
-    if (short_name == lower) return &sub;
+    if (SameName(short_name, name)) return &sub;
   }
   return nullptr;
 }
@@ -208,7 +221,7 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     return nullptr;
   }
 
-  ctx.client.last_command = cmd->name;
+  ctx.client.last_command = &cmd->name;
   int64_t start_us = server.clock().MonotonicUs();
   cmd->handler(ctx);
   int64_t duration_us = server.clock().MonotonicUs() - start_us;

@@ -6,10 +6,10 @@
 // sessions on the multiplexer thread; no CAF header.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "actors/shard/commands/command.h"
@@ -38,7 +38,10 @@ class CommandTable {
  private:
   CommandTable() = default;
   std::vector<std::unique_ptr<CommandSpec>> commands_;
-  std::unordered_map<std::string, CommandSpec*> by_name_;
+  // Open-addressing index by name, hashed and compared case-insensitively
+  // so a lookup copies nothing (it runs once per command on the hot path).
+  static constexpr size_t kSlots = 1024;
+  std::array<const CommandSpec*, kSlots> slots_{};
 };
 
 // Family registration hooks, one per file in actors/shard/commands/.

@@ -253,7 +253,10 @@ void IncrByGeneric(CommandContext& ctx, int64_t by) {
   value += by;
   char buf[24];
   size_t n = FormatInt64(value, buf);
-  db.SetString(ctx.arg(1), std::string_view(buf, n), -1, /*keep_ttl=*/true);
+  if (e != nullptr)
+    db.OverwriteString(e, ctx.arg(1), std::string_view(buf, n));
+  else
+    db.SetString(ctx.arg(1), std::string_view(buf, n));
   ctx.reply.Integer(value);
 }
 

@@ -88,6 +88,18 @@ void Database::SetString(std::string_view key, std::string_view value, int64_t e
   Changed(key);
 }
 
+void Database::OverwriteString(Entry* e, std::string_view key, std::string_view value) {
+  if (e->type() != ObjType::kString || value.size() > entry::StringCapacity(e)) {
+    SetString(key, value, -1, /*keep_ttl=*/true);
+    return;
+  }
+  std::memcpy(e->value_data(), value.data(), value.size());
+  e->val_len = static_cast<uint32_t>(value.size());
+  e->meta &= ~Entry::kValueBits;
+  if (!owner_->lfu_mode()) e->set_lru(owner_->lru_clock());
+  Changed(key);
+}
+
 void Database::AddCollection(std::string_view key, ObjType type, Collection* value) {
   uint32_t hash = static_cast<uint32_t>(HashKey(key));
   dict_.Insert(entry::NewCollection(key, hash, type, value, -1, owner_->NewObjectStamp()));

@@ -37,6 +37,10 @@ class Database {
   // keep_ttl keeps the old TTL of an existing key.
   void SetString(std::string_view key, std::string_view value, int64_t expire_ms = -1,
                  bool keep_ttl = false);
+  // Replaces the value of string entry `e` (found by a lookup of `key` in
+  // this command) keeping its TTL; in place when it fits, so counters do
+  // not pay a second hash lookup.
+  void OverwriteString(Entry* e, std::string_view key, std::string_view value);
   // Adds a collection under `key`, which must be absent. Takes ownership.
   void AddCollection(std::string_view key, ObjType type, Collection* value);
   // Adds encoding hints (Entry::kValueBits) to an existing string value,
