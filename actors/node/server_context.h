@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "actors/common/clock.h"
@@ -94,6 +95,12 @@ class ServerContext {
 
   // MONITOR: called with each line for every monitoring client.
   std::map<uint64_t, std::function<void(const std::string&)>> monitors;
+
+  // Keyspace notifications: the enabled classes (NotifyClass bits plus
+  // 1 = K keyspace channel, 2 = E keyevent channel), from
+  // notify-keyspace-events; and the publisher the pub/sub family installs.
+  uint32_t notify_keyspace_events = 0;
+  std::function<void(uint32_t klass, std::string_view event, std::string_view key, int db)> notify;
 
   // DEBUG SET-ACTIVE-EXPIRE: the shard's active expiry cycle runs only when true.
   bool active_expire_enabled = true;

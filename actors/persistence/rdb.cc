@@ -14,7 +14,8 @@
 
 #include "actors/common/strings.h"
 #include "actors/persistence/crc64.h"
-#include "actors/persistence/lzf.h"
+#include "actors/persistence/rdb_codec.h"
+#include "actors/persistence/rdb_collections.h"
 #include "actors/shard/commands/version.h"
 #include "actors/shard/keyspace/keyspace.h"
 
@@ -28,85 +29,12 @@ constexpr uint8_t kOpFunction2 = 245, kOpModuleAux = 247, kOpIdle = 248, kOpFreq
                   kOpSelectDb = 254, kOpEof = 255;
 // Value types.
 constexpr uint8_t kTypeString = 0;
-// Length encodings.
-constexpr uint8_t kLen6 = 0, kLen14 = 1, kLen32 = 0x80, kLen64 = 0x81, kEncVal = 3;
-constexpr uint8_t kEncInt8 = 0, kEncInt16 = 1, kEncInt32 = 2, kEncLzf = 3;
 
-// Buffered writer over a file descriptor that keeps the running CRC64.
-class FileSink {
- public:
-  explicit FileSink(int fd) : fd_(fd) { buf_.reserve(kChunk); }
-  bool Write(const void* data, size_t len) {
-    crc_ = Crc64(crc_, data, len);
-    const char* p = static_cast<const char*>(data);
-    buf_.insert(buf_.end(), p, p + len);
-    return buf_.size() < kChunk || Flush();
-  }
-  bool Byte(uint8_t b) { return Write(&b, 1); }
-  bool Flush() {
-    size_t off = 0;
-    while (off < buf_.size()) {
-      ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return false;
-      }
-      off += static_cast<size_t>(n);
-    }
-    buf_.clear();
-    return true;
-  }
-  uint64_t crc() const { return crc_; }
-
- private:
-  static constexpr size_t kChunk = 1 << 16;
-  int fd_;
-  uint64_t crc_ = 0;
-  std::vector<char> buf_;
-};
-
-bool WriteLength(FileSink& out, uint64_t len) {
-  if (len < (1 << 6)) return out.Byte(static_cast<uint8_t>(len));
-  if (len < (1 << 14)) {
-    uint8_t b[2] = {static_cast<uint8_t>(0x40 | (len >> 8)), static_cast<uint8_t>(len & 0xFF)};
-    return out.Write(b, 2);
-  }
-  if (len <= UINT32_MAX) {
-    uint8_t b[5] = {kLen32, static_cast<uint8_t>(len >> 24), static_cast<uint8_t>(len >> 16),
-                    static_cast<uint8_t>(len >> 8), static_cast<uint8_t>(len)};
-    return out.Write(b, 5);
-  }
-  uint8_t b[9] = {kLen64};
-  for (int i = 0; i < 8; ++i) b[1 + i] = static_cast<uint8_t>(len >> (56 - 8 * i));
-  return out.Write(b, 9);
-}
-
-// Strings that are small integers are stored in Redis's integer encodings.
-bool WriteString(FileSink& out, std::string_view s) {
-  int64_t v;
-  if (s.size() <= 11 && ParseInt64(s, &v)) {
-    if (v >= INT8_MIN && v <= INT8_MAX) {
-      uint8_t b[2] = {0xC0 | kEncInt8, static_cast<uint8_t>(v)};
-      return out.Write(b, 2);
-    }
-    if (v >= INT16_MIN && v <= INT16_MAX) {
-      uint8_t b[3] = {0xC0 | kEncInt16, static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8)};
-      return out.Write(b, 3);
-    }
-    if (v >= INT32_MIN && v <= INT32_MAX) {
-      uint8_t b[5] = {0xC0 | kEncInt32, static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8),
-                      static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 24)};
-      return out.Write(b, 5);
-    }
-  }
-  return WriteLength(out, s.size()) && out.Write(s.data(), s.size());
-}
-
-bool WriteAux(FileSink& out, std::string_view key, std::string_view value) {
+bool WriteAux(RdbOut& out, std::string_view key, std::string_view value) {
   return out.Byte(kOpAux) && WriteString(out, key) && WriteString(out, value);
 }
 
-bool WriteKeyspace(FileSink& out, const Keyspace& ks, const RdbSaveInfo& info) {
+bool WriteKeyspace(RdbOut& out, const Keyspace& ks, const RdbSaveInfo& info) {
   char magic[10];
   std::snprintf(magic, sizeof(magic), "REDIS%04d", kRdbVersion);
   if (!out.Write(magic, 9)) return false;
@@ -124,14 +52,17 @@ bool WriteKeyspace(FileSink& out, const Keyspace& ks, const RdbSaveInfo& info) {
       return false;
     bool ok = true;
     db.ForEach([&](const Entry* e) {
-      if (!ok || e->type() != ObjType::kString) return;  // only strings exist so far
+      if (!ok) return;
       if (e->has_expire()) {
         int64_t when = e->expire_ms();
         uint8_t b[9] = {kOpExpireTimeMs};
         for (int k = 0; k < 8; ++k) b[1 + k] = static_cast<uint8_t>(static_cast<uint64_t>(when) >> (8 * k));
         ok = out.Write(b, 9);
       }
-      ok = ok && out.Byte(kTypeString) && WriteString(out, e->key()) && WriteString(out, e->str());
+      if (e->type() == ObjType::kString)
+        ok = ok && out.Byte(kTypeString) && WriteString(out, e->key()) && WriteString(out, e->str());
+      else
+        ok = ok && SaveCollection(out, e->type(), e->key(), *e->collection());
     });
     if (!ok) return false;
   }
@@ -146,107 +77,6 @@ std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
-
-// A bounds-checked reader over the whole file.
-class Reader {
- public:
-  Reader(const std::string& data, const std::string& name) : data_(data), name_(name) {}
-  size_t pos() const { return pos_; }
-  bool Fail(const std::string& why) {
-    if (error_.empty())
-      error_ = "Bad RDB file " + name_ + " at offset " + std::to_string(pos_) + ": " + why;
-    return false;
-  }
-  const std::string& error() const { return error_; }
-  bool Bytes(size_t n, const char** out) {
-    if (data_.size() - pos_ < n) return Fail("unexpected end of file");
-    *out = data_.data() + pos_;
-    pos_ += n;
-    return true;
-  }
-  bool Byte(uint8_t* b) {
-    const char* p;
-    if (!Bytes(1, &p)) return false;
-    *b = static_cast<uint8_t>(*p);
-    return true;
-  }
-  // A length, or (when *encoded is set) a special string encoding number.
-  bool Length(uint64_t* len, bool* encoded = nullptr) {
-    uint8_t b;
-    if (!Byte(&b)) return false;
-    if (encoded) *encoded = false;
-    switch (b >> 6) {
-      case kLen6: *len = b & 0x3F; return true;
-      case kLen14: {
-        uint8_t c;
-        if (!Byte(&c)) return false;
-        *len = (static_cast<uint64_t>(b & 0x3F) << 8) | c;
-        return true;
-      }
-      case kEncVal:
-        if (!encoded) return Fail("unexpected string encoding where a length was expected");
-        *encoded = true;
-        *len = b & 0x3F;
-        return true;
-      default: {
-        size_t n = b == kLen32 ? 4 : b == kLen64 ? 8 : 0;
-        if (n == 0) return Fail("unknown length encoding");
-        const char* p;
-        if (!Bytes(n, &p)) return false;
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-        *len = v;
-        return true;
-      }
-    }
-  }
-  bool String(std::string* out) {
-    uint64_t len;
-    bool encoded;
-    if (!Length(&len, &encoded)) return false;
-    if (!encoded) {
-      const char* p;
-      if (!Bytes(len, &p)) return false;
-      out->assign(p, len);
-      return true;
-    }
-    const char* p;
-    switch (len) {
-      case kEncInt8:
-        if (!Bytes(1, &p)) return false;
-        *out = std::to_string(static_cast<int8_t>(p[0]));
-        return true;
-      case kEncInt16:
-        if (!Bytes(2, &p)) return false;
-        *out = std::to_string(static_cast<int16_t>(static_cast<uint8_t>(p[0]) | (static_cast<uint8_t>(p[1]) << 8)));
-        return true;
-      case kEncInt32: {
-        if (!Bytes(4, &p)) return false;
-        uint32_t v = 0;
-        for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
-        *out = std::to_string(static_cast<int32_t>(v));
-        return true;
-      }
-      case kEncLzf: {
-        uint64_t clen, ulen;
-        if (!Length(&clen) || !Length(&ulen) || !Bytes(clen, &p)) return false;
-        if (ulen > (1ULL << 32)) return Fail("LZF string too long");
-        out->assign(ulen, '\0');
-        if (ulen > 0 && LzfDecompress(p, clen, out->data(), ulen) != ulen)
-          return Fail("corrupt LZF compressed string");
-        return true;
-      }
-      default:
-        return Fail("unknown string encoding " + std::to_string(len));
-    }
-  }
-
- private:
-  const std::string& data_;
-  std::string name_;
-  size_t pos_ = 0;
-  std::string error_;
-};
 
 bool ReadFile(const std::string& path, std::string* out, std::string* error) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -289,7 +119,7 @@ Status SaveRdb(const Keyspace& keyspace, const std::string& path, const RdbSaveI
   if (fd < 0)
     return Status::Error("Failed opening the temp RDB file " + tmp + " (in server root dir): " +
                          std::strerror(errno));
-  FileSink sink(fd);
+  RdbOut sink(fd);
   bool ok = WriteKeyspace(sink, keyspace, info);
   int err = errno;
   ok = ok && ::fsync(fd) == 0;
@@ -317,7 +147,7 @@ Status SaveRdb(const Keyspace& keyspace, const std::string& path, const RdbSaveI
 Status LoadRdb(const std::string& path, Keyspace* keyspace, bool is_replica, RdbLoadStats* stats) {
   std::string data, error;
   if (!ReadFile(path, &data, &error)) return Status::Error(error);
-  Reader in(data, path);
+  RdbIn in(data, path);
   const char* magic;
   if (!in.Bytes(9, &magic) || std::memcmp(magic, "REDIS", 5) != 0)
     return Status::Error("Wrong signature trying to load DB from file " + path);
@@ -402,18 +232,32 @@ Status LoadRdb(const std::string& path, Keyspace* keyspace, bool is_replica, Rdb
       default:
         break;
     }
-    // A key/value pair of type `op`.
-    if (op != kTypeString) {
-      in.Fail(std::string("values of type ") + TypeNameOf(op) + " (RDB type " + std::to_string(op) +
-              ") are not supported by Troupe yet");
-      return Status::Error(in.error());
-    }
+    // A key/value pair of RDB type `op`.
     std::string key, value;
-    if (!in.String(&key) || !in.String(&value)) return Status::Error(in.error());
+    if (!in.String(&key)) return Status::Error(in.error());
+    Collection* collection = nullptr;
+    ObjType type = ObjType::kString;
+    if (op == kTypeString) {
+      if (!in.String(&value)) return Status::Error(in.error());
+    } else {
+      Status loaded = LoadCollection(op, in, &type, &collection);
+      if (!loaded.ok()) {
+        in.Fail(loaded.message() + " (RDB type " + std::to_string(op) + ", " + TypeNameOf(op) + ")");
+        return Status::Error(in.error());
+      }
+    }
     if (expire_ms >= 0 && expire_ms <= now_ms && !is_replica) {
       stats->keys_expired++;
+      delete collection;
     } else {
-      keyspace->db(db_index).SetString(key, value, expire_ms);
+      Database& db = keyspace->db(db_index);
+      if (collection == nullptr) {
+        db.SetString(key, value, expire_ms);
+      } else {
+        db.Delete(key);
+        db.AddCollection(key, type, collection);
+        if (expire_ms >= 0) db.SetExpire(key, expire_ms);
+      }
       stats->keys_loaded++;
     }
     expire_ms = -1;

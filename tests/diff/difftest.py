@@ -701,7 +701,14 @@ def gen_types(g):
     return weighted(g, table)
 
 
-DEFAULT_FAMILIES = ["strings", "bits", "keys", "expire", "server", "errors", "types"]
+# More families live one per file in tests/diff/families/*.py, run in this
+# module's namespace so they register with @family like the ones above.
+for _path in sorted((Path(__file__).parent / "families").glob("*.py")):
+    exec(compile(_path.read_text(), str(_path), "exec"), globals())
+
+DEFAULT_FAMILIES = ["strings", "bits", "keys", "expire", "server", "errors", "types"] + sorted(
+    name for name in FAMILIES if name not in
+    ("strings", "bits", "keys", "expire", "server", "errors", "types"))
 
 
 # ---------------------------------------------------------------------------

@@ -45,6 +45,31 @@ enum CommandFlag : uint32_t {
   kCmdNoAsyncLoading = 1u << 19,  // no_async_loading
 };
 
+// Keyspace-notification classes (notify-keyspace-events letters).
+enum NotifyClass : uint32_t {
+  kNotifyGeneric = 1u << 2,   // g: DEL, EXPIRE, RENAME, ...
+  kNotifyString = 1u << 3,    // $
+  kNotifyList = 1u << 4,      // l
+  kNotifySet = 1u << 5,       // s
+  kNotifyHash = 1u << 6,      // h
+  kNotifyZSet = 1u << 7,      // z
+  kNotifyExpired = 1u << 8,   // x
+  kNotifyEvicted = 1u << 9,   // e
+  kNotifyStream = 1u << 10,   // t
+  kNotifyKeyMiss = 1u << 11,  // m
+  kNotifyNew = 1u << 14,      // n
+};
+
+// What the connection offers a command beyond its reply: parking the
+// client for blocking commands. Implemented by the client session; absent
+// (nullptr) where there is no connection, e.g. in unit tests.
+class SessionHooks {
+ public:
+  virtual ~SessionHooks() = default;
+  // See CommandContext::BlockOn.
+  virtual void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) = 0;
+};
+
 // What a handler is given. References stay valid for the handler's run.
 struct CommandContext {
   const std::vector<std::string_view>& argv;
@@ -53,6 +78,9 @@ struct CommandContext {
   Keyspace& keyspace;
   ServerContext& server;
   const CommandSpec* command = nullptr;
+
+  SessionHooks* session = nullptr;  // the connection, when there is one
+  bool in_exec = false;              // running inside MULTI/EXEC: never block
 
   Database& db() { return keyspace.db(client.db); }
   std::string_view arg(size_t i) const { return argv[i]; }
@@ -69,6 +97,29 @@ struct CommandContext {
   // Argument parsing helpers that reply with the right error on failure.
   bool IntArg(size_t i, int64_t* out);
   bool DoubleArg(size_t i, double* out);
+  // A blocking timeout in seconds (decimals allowed, 0 = forever), as
+  // milliseconds: "ERR timeout is not a float or out of range",
+  // "ERR timeout is negative".
+  bool TimeoutArg(size_t i, int64_t* timeout_ms);
+
+  // Blocking commands (BLPOP, BZPOPMIN, BLMOVE, ...). When the data is not
+  // there and can_block(), a handler calls BlockOn and writes no reply: the
+  // session parks the client, re-runs the very same command when one of
+  // `keys` (in the client's database) is written — clients are served in
+  // the order they blocked — and after `timeout_ms` (0 = forever) replies
+  // the timeout reply: a null array (*-1; BLPOP, BZPOPMIN, ...) when
+  // `null_array`, else a null bulk ($-1; BLMOVE, BRPOPLPUSH). A re-run that
+  // finds nothing again simply calls BlockOn again and keeps its place.
+  // Inside MULTI/EXEC (or without a connection) can_block() is false and
+  // the handler replies the timeout reply itself, as Redis does.
+  bool can_block() const { return session != nullptr && !in_exec; }
+  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) {
+    session->BlockOn(keys, timeout_ms, null_array);
+  }
+
+  // Keyspace notifications: call after a change, e.g.
+  // ctx.Notify(kNotifyList, "lpush", key). Cheap when notifications are off.
+  void Notify(uint32_t klass, std::string_view event, std::string_view key);
 };
 
 using CommandHandler = void (*)(CommandContext&);

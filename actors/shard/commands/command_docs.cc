@@ -314,6 +314,15 @@ const std::vector<DocRow>& Rows() {
        "(MODULE module-name:string | ACLCAT category:string | PATTERN pattern:pattern)]"},
       {"command|getkeys", "O(N) where N is the number of arguments to the command", ""},
       {"command|help", "O(1)", ""},
+      // The families of issue 3, one file each (rows in the same form).
+#include "actors/shard/commands/docs_hash.inc"
+#include "actors/shard/commands/docs_list.inc"
+#include "actors/shard/commands/docs_set.inc"
+#include "actors/shard/commands/docs_zset.inc"
+#include "actors/shard/commands/docs_hll.inc"
+#include "actors/shard/commands/docs_sort.inc"
+#include "actors/shard/commands/docs_transaction.inc"
+#include "actors/shard/commands/docs_pubsub.inc"
   };
   return *rows;
 }

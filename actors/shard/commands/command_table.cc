@@ -87,6 +87,26 @@ bool CommandContext::IntArg(size_t i, int64_t* out) {
   return false;
 }
 
+bool CommandContext::TimeoutArg(size_t i, int64_t* timeout_ms) {
+  long double seconds;
+  if (!ParseLongDouble(argv[i], &seconds) || seconds > 1e15L) {
+    reply.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  if (seconds < 0) {
+    reply.Error("ERR timeout is negative");
+    return false;
+  }
+  *timeout_ms = static_cast<int64_t>(seconds * 1000);
+  if (seconds > 0 && *timeout_ms == 0) *timeout_ms = 1;  // a tiny positive timeout still times out
+  return true;
+}
+
+void CommandContext::Notify(uint32_t klass, std::string_view event, std::string_view key) {
+  if (server.notify_keyspace_events == 0 || (server.notify_keyspace_events & klass) == 0) return;
+  if (server.notify) server.notify(klass, event, key, client.db);
+}
+
 bool CommandContext::DoubleArg(size_t i, double* out) {
   if (ParseDouble(argv[i], out)) return true;
   NotFloat();
@@ -135,6 +155,14 @@ CommandTable& CommandTable::Instance() {
     RegisterIntrospectionFamily(*t);
     RegisterInfoCommand(*t);
     RegisterPersistenceFamily(*t);
+    RegisterHashFamily(*t);
+    RegisterListFamily(*t);
+    RegisterSetFamily(*t);
+    RegisterZSetFamily(*t);
+    RegisterHllFamily(*t);
+    RegisterSortFamily(*t);
+    RegisterTransactionFamily(*t);
+    RegisterPubSubFamily(*t);
     return t;
   }();
   return *table;

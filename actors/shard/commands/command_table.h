@@ -54,5 +54,13 @@ void RegisterServerFamily(CommandTable& table);
 void RegisterConfigFamily(CommandTable& table);
 void RegisterIntrospectionFamily(CommandTable& table);
 void RegisterPersistenceFamily(CommandTable& table);
+void RegisterHashFamily(CommandTable& table);
+void RegisterListFamily(CommandTable& table);
+void RegisterSetFamily(CommandTable& table);
+void RegisterZSetFamily(CommandTable& table);
+void RegisterHllFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
+void RegisterTransactionFamily(CommandTable& table);
+void RegisterPubSubFamily(CommandTable& table);
 
 }  // namespace troupe

@@ -43,6 +43,11 @@ class Database {
   void OverwriteString(Entry* e, std::string_view key, std::string_view value);
   // Adds a collection under `key`, which must be absent. Takes ownership.
   void AddCollection(std::string_view key, ObjType type, Collection* value);
+  // Records that the value of `key` was changed in place (a collection
+  // mutated through its Entry): counts a change for RDB save points, and
+  // tells WATCH, blocked clients and other observers. Every in-place write
+  // must call it once per key it changed.
+  void Modified(std::string_view key) { Changed(key); }
   // Adds encoding hints (Entry::kValueBits) to an existing string value,
   // for commands that build values the way Redis reports differently.
   void MarkEncoding(std::string_view key, uint32_t bits) {

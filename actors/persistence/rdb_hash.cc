@@ -1,0 +1,13 @@
+// RDB codec of the hash type (see rdb_collections.h). Not written yet:
+// saving never happens (no hash values exist) and loading refuses.
+#include "actors/persistence/rdb_collections.h"
+
+namespace troupe {
+
+bool SaveHashValue(RdbOut& out, std::string_view key, const Collection& value) { return false; }
+
+Status LoadHashValue(uint8_t rdb_type, RdbIn& in, Collection** out) {
+  return Status::Error("values of this type are not supported by Troupe yet");
+}
+
+}  // namespace troupe

@@ -1,0 +1,8 @@
+// List family commands (issue 3): not written yet; registers nothing.
+#include "actors/shard/commands/command_table.h"
+
+namespace troupe {
+
+void RegisterListFamily(CommandTable& t) {}
+
+}  // namespace troupe

@@ -1,0 +1,1 @@
+// Unit tests of the zset type and its commands (issue 3): not written yet.
