@@ -14,6 +14,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
   CAF_ADD_ATOM(troupe, troupe, monitor_atom, "monline")
   // session: paused commands may be retried (CLIENT PAUSE ended or polling).
   CAF_ADD_ATOM(troupe, troupe, resume_atom, "resume")
+  // session: a pub/sub frame to write to this client.
+  CAF_ADD_ATOM(troupe, troupe, push_atom, "push")
+  // session: a blocked command's timeout passed (with the block's sequence number).
+  CAF_ADD_ATOM(troupe, troupe, block_timeout_atom, "blocktime")
   // node: begin a clean shutdown (signal or SHUTDOWN).
   CAF_ADD_ATOM(troupe, troupe, shutdown_atom, "shutdown")
   // listener: stop accepting and close every session.

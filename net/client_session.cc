@@ -54,7 +54,8 @@ struct Session {
 };
 
 void Unregister(Session& s) {
-  s.server().clients.erase(s.client.id);
+  if (s.server().clients.erase(s.client.id) == 0) return;  // already done
+  for (auto& hook : s.server().on_client_closed) hook(s.client);
   s.server().monitors.erase(s.client.id);
 }
 
@@ -231,6 +232,9 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
   c.kill = [addr] {
     if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, kill_atom_v);
   };
+  c.push = [addr](std::string frame) {
+    if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, push_atom_v, std::move(frame));
+  };
   server.clients[c.id] = &c;
   server.stats.total_connections_received++;
   self->configure_read(hdl, caf::io::receive_policy::at_most(kMinReadChunk));
@@ -269,6 +273,11 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
           return;
         }
         s->self->write(s->hdl, line.size(), line.data());
+        s->self->flush(s->hdl);
+      },
+      [s](push_atom, const std::string& frame) {
+        if (s->closed) return;
+        s->self->write(s->hdl, frame.size(), frame.data());
         s->self->flush(s->hdl);
       },
       [s](const caf::io::data_transferred_msg& msg) {

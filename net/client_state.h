@@ -37,6 +37,16 @@ struct ClientState {
   size_t output_bytes = 0;         // omem= (bytes not yet written)
   uint64_t commands = 0;           // commands processed
   std::string lib_name, lib_ver;   // CLIENT SETINFO (7.2; kept for CLIENT LIST)
+  // Pub/sub: subscriptions held (SUBSCRIBE + PSUBSCRIBE, and SSUBSCRIBE).
+  size_t pubsub_channels = 0;
+  size_t pubsub_patterns = 0;
+  size_t pubsub_shard_channels = 0;
+  bool subscribed() const { return pubsub_channels + pubsub_patterns + pubsub_shard_channels > 0; }
+  // Sends a complete RESP frame (a pub/sub message) to this client's
+  // connection. Set by the session; it delivers through the session's
+  // mailbox, so the frame goes out after any reply being written now.
+  std::function<void(std::string frame)> push;
+
   // Asks the owning session to close the connection (CLIENT KILL). Set by
   // the session; safe to call from any command on the multiplexer thread.
   std::function<void()> kill;

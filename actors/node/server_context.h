@@ -93,6 +93,12 @@ class ServerContext {
   uint64_t next_client_id = 1;
   uint64_t NewClientId() { return next_client_id++; }
 
+  // Per-client state kept by other components (pub/sub subscriptions,
+  // WATCHed keys, blocking): each registers what to drop when a connection
+  // closes, and what RESET clears. Called on the multiplexer thread.
+  std::vector<std::function<void(ClientState&)>> on_client_closed;
+  std::vector<std::function<void(ClientState&)>> on_client_reset;
+
   // MONITOR: called with each line for every monitoring client.
   std::map<uint64_t, std::function<void(const std::string&)>> monitors;
 

@@ -17,6 +17,13 @@ void PingCommand(CommandContext& ctx) {
     ctx.WrongArity();
     return;
   }
+  if (ctx.client.protocol == 2 && ctx.client.subscribed()) {
+    // Subscribed RESP2 clients get PING's answer in the shape of a message.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
   if (ctx.argc() == 2)
     ctx.reply.Bulk(ctx.arg(1));
   else
@@ -49,6 +56,7 @@ void ResetCommand(CommandContext& ctx) {
     c.monitor = false;
     ctx.server.monitors.erase(c.id);
   }
+  for (auto& hook : ctx.server.on_client_reset) hook(c);
   ctx.reply.Simple("RESET");
 }
 
@@ -194,12 +202,13 @@ void SelectCommand(CommandContext& ctx) {
 
 void RegisterConnectionFamily(CommandTable& t) {
   const uint32_t F = kCmdFast, S = kCmdSentinel, L = kCmdLoading | kCmdStale;
-  t.Add(Cmd("ping", -1, F | S, 0, 0, 0, PingCommand, "connection", "1.0.0", "Ping the server")
+  const uint32_t P = kCmdSubscribedContext;
+  t.Add(Cmd("ping", -1, F | S | P, 0, 0, 0, PingCommand, "connection", "1.0.0", "Ping the server")
             .Tips("request_policy:all_shards response_policy:all_succeeded"));
   t.Add(Cmd("echo", 2, F | L, 0, 0, 0, EchoCommand, "connection", "1.0.0", "Echo the given string"));
-  t.Add(Cmd("quit", -1, kCmdNoAuth | L | F | S | kCmdAllowBusy | kCmdNoscript, 0, 0, 0, QuitCommand, "connection",
+  t.Add(Cmd("quit", -1, kCmdNoAuth | L | F | S | kCmdAllowBusy | kCmdNoscript | P, 0, 0, 0, QuitCommand, "connection",
             "1.0.0", "Close the connection"));
-  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy, 0, 0, 0, ResetCommand,
+  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy | P, 0, 0, 0, ResetCommand,
             "connection", "6.2.0", "Reset the connection"));
   t.Add(Cmd("auth", -2, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy, 0, 0, 0,
             AuthCommand, "connection", "1.0.0", "Authenticate to the server"));
