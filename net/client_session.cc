@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/node/server_context.h"
+#include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/type_ids.h"
@@ -34,8 +35,9 @@ constexpr int64_t kPauseRetryMs = 10;        // CLIENT PAUSE re-check period
 // clients unlimited by default).
 constexpr size_t kMonitorOutputLimit = 32u * 1024 * 1024;
 
-// Everything one connection keeps between reads.
-struct Session {
+// Everything one connection keeps between reads. It is also the
+// SessionHooks a command sees, for parking the client (blocking commands).
+struct Session final : SessionHooks {
   caf::io::broker* self;
   caf::io::connection_handle hdl;
   SessionDeps deps;
@@ -46,6 +48,16 @@ struct Session {
   size_t unsent_bytes = 0;  // output not yet written to the socket (monitors)
   size_t read_chunk = kMinReadChunk;
   int small_reads = 0;
+  // Blocking: the parked command (an owned copy), how its timeout replies,
+  // and the state of a re-run (a re-run that blocks again keeps its place).
+  BlockedClient blocked;
+  std::vector<std::string> blocked_argv;
+  bool blocked_null_array = true;
+  uint64_t block_seq = 0;
+  bool in_retry = false;
+  bool reblocked = false;
+
+  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) override;
   bool retry_scheduled = false;
   bool closed = false;
 
@@ -54,6 +66,7 @@ struct Session {
 };
 
 void Unregister(Session& s) {
+  if (s.server().blocking) s.server().blocking->Unblock(&s.blocked);
   if (s.server().clients.erase(s.client.id) == 0) return;  // already done
   for (auto& hook : s.server().on_client_closed) hook(s.client);
   s.server().monitors.erase(s.client.id);
@@ -100,7 +113,12 @@ void Execute(Session& s, std::vector<char>& out) {
   size_t reply_start = out.size();
   RespWriter writer(&out, c.protocol);
   CommandContext ctx{s.argv, writer, c, ks, s.server()};
+  ctx.session = &s;
   const CommandSpec* cmd = CommandTable::Instance().Dispatch(ctx);
+  // Clients blocked on keys this command wrote are served right away, before
+  // any other command runs (Redis's order).
+  BlockingRegistry* blocking = s.server().blocking;
+  if (blocking != nullptr && blocking->has_ready_keys()) blocking->ServeReadyKeys();
   // CLIENT REPLY OFF|SKIP: drop what this command wrote.
   if (c.reply_mode == ClientState::ReplyMode::kOff) {
     out.resize(reply_start);
@@ -126,7 +144,7 @@ size_t ProcessBuffer(Session& s, const char* data, size_t len) {
   limits.proto_max_bulk_len = s.server().options().proto_max_bulk_len;
   limits.auth_required = !s.client.authenticated;
   size_t pos = 0;
-  while (pos < len && !s.client.close_after_reply && !s.client.close_asap) {
+  while (pos < len && !s.client.close_after_reply && !s.client.close_asap && !s.blocked.active) {
     size_t consumed = 0;
     auto outcome = s.parser.Next(data + pos, len - pos, limits, &consumed, &s.argv);
     if (outcome == RespParser::Outcome::kNeedMore) break;
@@ -150,6 +168,71 @@ size_t ProcessBuffer(Session& s, const char* data, size_t len) {
     limits.auth_required = !s.client.authenticated;
   }
   return pos;
+}
+
+// Ends a block: the client may run its next commands (after this handler).
+void ResumeAfterBlock(Session& s) {
+  s.client.blocked = false;
+  s.client.unblock = nullptr;
+  caf::anon_send(caf::actor_cast<caf::actor>(s.self), resume_atom_v);
+}
+
+void WriteBlockTimeoutReply(Session& s) {
+  RespWriter w(&s.self->wr_buf(s.hdl), s.client.protocol);
+  if (s.blocked_null_array)
+    w.NullArray();
+  else
+    w.Null();
+}
+
+// Re-runs the parked command (BlockingRegistry::ServeReadyKeys, from the
+// session whose command wrote the key, on this same thread): the reply goes
+// to this client's connection. Returns true when it was served.
+bool RetryBlocked(Session& s) {
+  if (s.closed) return true;
+  std::vector<std::string_view> argv(s.blocked_argv.begin(), s.blocked_argv.end());
+  RespWriter writer(&s.self->wr_buf(s.hdl), s.client.protocol);
+  s.keyspace().UpdateTime();
+  CommandContext ctx{argv, writer, s.client, s.keyspace(), s.server()};
+  ctx.session = &s;
+  s.in_retry = true;
+  s.reblocked = false;
+  CommandTable::Instance().Dispatch(ctx);
+  s.in_retry = false;
+  if (s.reblocked) return false;
+  s.self->flush(s.hdl);
+  ResumeAfterBlock(s);
+  return true;
+}
+
+void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) {
+  if (in_retry) {  // still nothing to take: stay parked, in the same place
+    reblocked = true;
+    return;
+  }
+  blocked.client_id = client.id;
+  blocked.db = client.db;
+  blocked.keys = keys;
+  blocked_argv.assign(argv.begin(), argv.end());
+  blocked_null_array = null_array;
+  Session* self_session = this;
+  blocked.retry = [self_session] { return RetryBlocked(*self_session); };
+  server().blocking->Block(&blocked);
+  client.blocked = true;
+  client.unblock = [self_session](bool as_error) {
+    Session& s = *self_session;
+    if (!s.blocked.active) return;
+    s.server().blocking->Unblock(&s.blocked);
+    if (as_error)
+      RespWriter(&s.self->wr_buf(s.hdl), s.client.protocol).Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    else
+      WriteBlockTimeoutReply(s);
+    s.self->flush(s.hdl);
+    ResumeAfterBlock(s);
+  };
+  ++block_seq;
+  if (timeout_ms > 0)
+    self->delayed_send(self, std::chrono::milliseconds(timeout_ms), block_timeout_atom_v, block_seq);
 }
 
 void AdaptReadChunk(Session& s, size_t got) {
@@ -274,6 +357,13 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
         }
         s->self->write(s->hdl, line.size(), line.data());
         s->self->flush(s->hdl);
+      },
+      [s](block_timeout_atom, uint64_t seq) {
+        if (s->closed || !s->blocked.active || seq != s->block_seq) return;
+        s->server().blocking->Unblock(&s->blocked);
+        WriteBlockTimeoutReply(*s);
+        s->self->flush(s->hdl);
+        ResumeAfterBlock(*s);
       },
       [s](push_atom, const std::string& frame) {
         if (s->closed) return;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace troupe {
 
@@ -46,6 +48,22 @@ struct ClientState {
   // connection. Set by the session; it delivers through the session's
   // mailbox, so the frame goes out after any reply being written now.
   std::function<void(std::string frame)> push;
+
+  // Transactions: MULTI state, the commands queued (owned copies), whether a
+  // queued command was rejected (EXEC aborts), the WATCHed keys and whether
+  // one of them was written since (EXEC fails).
+  bool in_multi = false;
+  bool multi_error = false;
+  std::vector<std::vector<std::string>> queued;
+  size_t queued_bytes = 0;
+  std::vector<std::pair<int, std::string>> watched;
+  bool dirty_cas = false;
+
+  // Blocking commands: parked right now (CLIENT LIST flag b), and how CLIENT
+  // UNBLOCK releases it (true = with the UNBLOCKED error, false = as a
+  // timeout). Set by the session while blocked, else empty.
+  bool blocked = false;
+  std::function<void(bool as_error)> unblock;
 
   // Asks the owning session to close the connection (CLIENT KILL). Set by
   // the session; safe to call from any command on the multiplexer thread.

@@ -32,6 +32,8 @@
 #include "actors/node/server_context.h"
 #include "actors/persistence/rdb.h"
 #include "actors/persistence/snapshotter.h"
+#include "actors/shard/blocking/blocking_registry.h"
+#include "actors/shard/transaction/watch_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/version.h"
 #include "actors/shard/keyspace/keyspace.h"
@@ -214,6 +216,22 @@ int Run(int argc, char** argv) {
   CommandTable::Instance();  // build the table before serving
   Snapshotter snapshotter(&keyspace, &server);
   server.snapshotter = &snapshotter;
+  BlockingRegistry blocking;
+  WatchRegistry watches;
+  server.blocking = &blocking;
+  server.watches = &watches;
+  server.on_client_closed.push_back([&watches](ClientState& c) { watches.UnwatchAll(&c); });
+  server.on_client_reset.push_back([&watches](ClientState& c) {
+    watches.UnwatchAll(&c);
+    c.in_multi = c.multi_error = false;
+    c.queued.clear();
+    c.queued_bytes = 0;
+  });
+  // Every write to a key: wake clients blocked on it, fail WATCHing transactions.
+  keyspace.on_key_changed = [&blocking, &watches](int db, std::string_view key) {
+    blocking.KeyChanged(db, key);
+    watches.KeyChanged(db, key);
+  };
   if (!opts.sentinel_mode && access(opts.dbfilename.c_str(), F_OK) == 0) {
     int64_t load_start_us = clock.MonotonicUs();
     RdbLoadStats stats;

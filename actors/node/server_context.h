@@ -23,6 +23,8 @@ namespace troupe {
 class Keyspace;
 class CommandTable;
 class Snapshotter;
+class BlockingRegistry;
+class WatchRegistry;
 
 // One SLOWLOG entry.
 struct SlowLogEntry {
@@ -125,6 +127,10 @@ class ServerContext {
   // Installed by the node: stop the server (SHUTDOWN, SIGTERM). Returns an
   // error text when the shutdown is refused, or empty.
   std::function<std::string(const ShutdownRequest&)> request_shutdown;
+
+  // Clients parked by blocking commands, and WATCHed keys; set by main().
+  BlockingRegistry* blocking = nullptr;
+  WatchRegistry* watches = nullptr;
 
   // RDB snapshots (SAVE, BGSAVE, save points); set by main().
   Snapshotter* snapshotter = nullptr;

@@ -9,7 +9,9 @@
 #include "actors/common/clock.h"
 #include "actors/node/config.h"
 #include "actors/node/server_context.h"
+#include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
+#include "actors/shard/transaction/watch_registry.h"
 #include "actors/shard/keyspace/keyspace.h"
 
 namespace troupe {
@@ -21,6 +23,23 @@ class CommandHarness {
     client_.id = 1;
     client_.addr = "127.0.0.1:50000";
     client_.authenticated = config_.options().requirepass.empty();
+    server_.blocking = &blocking_;
+    server_.watches = &watches_;
+    keyspace_.on_key_changed = [this](int db, std::string_view key) {
+      blocking_.KeyChanged(db, key);
+      watches_.KeyChanged(db, key);
+    };
+  }
+
+  // Runs a command as `client` (default: the harness's own client).
+  std::string RunAs(ClientState& client, const std::vector<std::string>& args) {
+    std::vector<std::string_view> argv(args.begin(), args.end());
+    std::vector<char> out;
+    RespWriter writer(&out, client.protocol);
+    keyspace_.UpdateTime();
+    CommandContext ctx{argv, writer, client, keyspace_, server_};
+    CommandTable::Instance().Dispatch(ctx);
+    return std::string(out.begin(), out.end());
   }
 
   std::string Run(const std::vector<std::string>& args) {
@@ -50,6 +69,8 @@ class CommandHarness {
   ServerContext server_;
   Keyspace keyspace_;
   ClientState client_;
+  BlockingRegistry blocking_;
+  WatchRegistry watches_;
 };
 
 }  // namespace troupe

@@ -16,6 +16,8 @@ namespace {
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
   if (c.monitor) flags += 'O';
+  if (c.blocked) flags += 'b';
+  if (c.in_multi) flags += 'x';
   if (c.readonly_cluster) flags += 'r';
   if (c.no_evict) flags += 'e';
   if (c.close_after_reply) flags += 'c';
@@ -34,7 +36,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
   line += " flags=" + ClientFlags(c);
   line += " db=" + std::to_string(c.db);
-  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " sub=0 psub=0 ssub=0 multi=" + (c.in_multi ? std::to_string(c.queued.size()) : std::string("-1"));
   line += " qbuf=" + std::to_string(c.query_buffer_bytes);
   line += " qbuf-free=" + std::to_string(c.query_buffer_free);
   line += " argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0";
@@ -265,6 +267,27 @@ void ClientReplyCommand(CommandContext& ctx) {
   }
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]
+void ClientUnblockCommand(CommandContext& ctx) {
+  int64_t id;
+  if (!ctx.IntArg(2, &id)) return;
+  bool as_error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "ERROR")) as_error = true;
+    else if (!EqualsIgnoreCase(ctx.arg(3), "TIMEOUT")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  auto it = ctx.server.clients.find(static_cast<uint64_t>(id));
+  if (it == ctx.server.clients.end() || !it->second->blocked || !it->second->unblock) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  it->second->unblock(as_error);
+  ctx.reply.Integer(1);
+}
+
 void ClientNoEvictCommand(CommandContext& ctx) {
   std::string_view v = ctx.arg(2);
   if (EqualsIgnoreCase(v, "ON")) ctx.client.no_evict = true;
@@ -335,6 +358,8 @@ void RegisterClientFamily(CommandTable& t) {
           "6.2.0", "Resume processing of clients that were paused"),
       Cmd("reply", 3, N | L | S, 0, 0, 0, ClientReplyCommand, "connection", "3.2.0",
           "Instruct the server whether to reply to commands"),
+      Cmd("unblock", -3, kCmdAdmin | N | L | S, 0, 0, 0, ClientUnblockCommand, "connection",
+          "5.0.0", "Unblock a client blocked in a blocking command from a different connection"),
       Cmd("no-evict", 3, kCmdAdmin | N | L | S, 0, 0, 0, ClientNoEvictCommand, "connection",
           "7.0.0", "Set client eviction mode for the current connection"),
       Cmd("help", 2, L | S, 0, 0, 0, ClientHelpCommand, "connection", "5.0.0",

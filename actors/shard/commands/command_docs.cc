@@ -253,6 +253,8 @@ const std::vector<DocRow>& Rows() {
        {{"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."}}},
       {"client|unpause", "O(N) Where N is the number of paused clients", ""},
       {"client|reply", "O(1)", "on_off_skip:(ON | OFF | SKIP)"},
+      {"client|unblock", "O(log N) where N is the number of client connections",
+       "client-id:integer [timeout_error:(TIMEOUT | ERROR)]"},
       {"client|no-evict", "O(1)", "enabled:(ON | OFF)"},
       {"client|help", "O(1)", ""},
 

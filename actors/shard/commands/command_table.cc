@@ -71,6 +71,12 @@ void CountErrors(ServerContext& server, const std::vector<char>& out, size_t fro
   }
 }
 
+// Commands that act on the transaction itself instead of being queued.
+bool IsTransactionControl(const CommandSpec& cmd) {
+  const std::string& n = cmd.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" || n == "reset";
+}
+
 bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? static_cast<size_t>(arity) == argc : argc >= static_cast<size_t>(-arity);
 }
@@ -223,6 +229,7 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     ctx.reply.Error("ERR unknown command '" + Clip(argv[0], 128) +
                     "', with args beginning with: " + args);
     CountErrors(server, out, reply_start);
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
     return nullptr;
   }
   if (cmd->is_container() && argv.size() >= 2) {
@@ -231,6 +238,7 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
       ctx.reply.Error("ERR unknown subcommand '" + Clip(argv[1], 128) + "'. Try " +
                       ToUpper(cmd->name) + " HELP.");
       CountErrors(server, out, reply_start);
+      if (ctx.client.in_multi) ctx.client.multi_error = true;
       return nullptr;
     }
     cmd = sub;
@@ -250,13 +258,29 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     ctx.WrongArity();
     cmd->rejected_calls++;
     CountErrors(server, out, reply_start);
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
     return nullptr;
   }
   if (!ctx.client.authenticated && !(cmd->flags & kCmdNoAuth)) {
     ctx.reply.Error("NOAUTH Authentication required.");
     cmd->rejected_calls++;
     CountErrors(server, out, reply_start);
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
     return nullptr;
+  }
+  // Inside MULTI, commands are queued for EXEC (after the checks above).
+  if (ctx.client.in_multi && !IsTransactionControl(*cmd)) {
+    if (cmd->flags & kCmdNoMulti) {
+      ctx.reply.Error("ERR Command not allowed inside a transaction");
+      cmd->rejected_calls++;
+      CountErrors(server, out, reply_start);
+      ctx.client.multi_error = true;
+      return nullptr;
+    }
+    ctx.client.queued.emplace_back(argv.begin(), argv.end());
+    for (std::string_view a : argv) ctx.client.queued_bytes += a.size();
+    ctx.reply.Simple("QUEUED");
+    return cmd;
   }
 
   ctx.client.last_command = &cmd->name;

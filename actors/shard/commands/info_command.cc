@@ -14,6 +14,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/persistence/snapshotter.h"
+#include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/info_command.h"
 #include "actors/shard/commands/version.h"
@@ -105,7 +106,8 @@ void ClientsSection(Info& i, CommandContext& ctx) {
   i.Field("maxclients", ctx.server.options().maxclients);
   i.Field("client_recent_max_input_buffer", 0);
   i.Field("client_recent_max_output_buffer", 0);
-  i.Field("blocked_clients", 0);
+  i.Field("blocked_clients",
+          static_cast<uint64_t>(ctx.server.blocking ? ctx.server.blocking->blocked_clients() : 0));
   i.Field("tracking_clients", 0);
   i.Field("clients_in_timeout_table", 0);
 }

@@ -27,9 +27,13 @@ bool FlushModeOk(CommandContext& ctx) {
   return false;
 }
 
-void NotifyAllKeys(CommandContext& ctx, Database& db) {
+// Tells WATCH and blocked clients about every key of `db`, as if each were
+// written in database `as_index` (FLUSHDB/FLUSHALL: the same database;
+// SWAPDB: both databases, since each key appears in the other).
+void NotifyAllKeys(CommandContext& ctx, Database& db, int as_index = -1) {
   if (!ctx.keyspace.on_key_changed) return;
-  db.ForEach([&](const Entry* e) { ctx.keyspace.on_key_changed(db.index(), e->key()); });
+  int index = as_index < 0 ? db.index() : as_index;
+  db.ForEach([&](const Entry* e) { ctx.keyspace.on_key_changed(index, e->key()); });
 }
 
 void FlushDbCommand(CommandContext& ctx) {
@@ -76,6 +80,8 @@ void SwapDbCommand(CommandContext& ctx) {
   Database& db = ctx.keyspace.db(static_cast<int>(b));
   NotifyAllKeys(ctx, da);
   NotifyAllKeys(ctx, db);
+  NotifyAllKeys(ctx, da, static_cast<int>(b));
+  NotifyAllKeys(ctx, db, static_cast<int>(a));
   ctx.keyspace.Swap(static_cast<int>(a), static_cast<int>(b));
   ctx.keyspace.dirty++;
   ctx.reply.Ok();
