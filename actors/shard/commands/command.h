@@ -113,6 +113,9 @@ struct CommandContext {
   // the timeout reply: a null array (*-1; BLPOP, BZPOPMIN, ...) when
   // `null_array`, else a null bulk ($-1; BLMOVE, BRPOPLPUSH). A re-run that
   // finds nothing again simply calls BlockOn again and keeps its place.
+  // Note Redis 7.0's quirk: every blocked list/zset command, BLMOVE and
+  // BRPOPLPUSH included, times out with a null array (null_array = true),
+  // although inside MULTI BLMOVE/BRPOPLPUSH answer a null bulk.
   // Inside MULTI/EXEC (or without a connection) can_block() is false and
   // the handler replies the timeout reply itself, as Redis does.
   bool can_block() const { return session != nullptr && !in_exec; }
