@@ -6,6 +6,7 @@
 // system and spawn the node. A dedicated thread turns SIGTERM/SIGINT into a
 // shutdown message; main waits until every actor is done.
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -268,7 +269,8 @@ int Run(int argc, char** argv) {
     cfg.load<caf::io::middleman>();
     cfg.set("scheduler.max-threads", 1);
     caf::actor_system system{cfg};
-    server.used_memory_startup = 0;
+    struct mallinfo2 at_start = mallinfo2();
+    server.used_memory_startup = at_start.uordblks + at_start.hblkhd;
     caf::actor node = system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets));
     spdlog::info("Server initialized");
     spdlog::info("Ready to accept connections");

@@ -169,6 +169,7 @@ CommandTable& CommandTable::Instance() {
     RegisterSortFamily(*t);
     RegisterTransactionFamily(*t);
     RegisterPubSubFamily(*t);
+    RegisterMemoryFamily(*t);
     return t;
   }();
   return *table;

@@ -62,5 +62,6 @@ void RegisterHllFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
+void RegisterMemoryFamily(CommandTable& table);
 
 }  // namespace troupe
