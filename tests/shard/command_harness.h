@@ -42,15 +42,7 @@ class CommandHarness {
     return std::string(out.begin(), out.end());
   }
 
-  std::string Run(const std::vector<std::string>& args) {
-    std::vector<std::string_view> argv(args.begin(), args.end());
-    std::vector<char> out;
-    RespWriter writer(&out, client_.protocol);
-    keyspace_.UpdateTime();
-    CommandContext ctx{argv, writer, client_, keyspace_, server_};
-    CommandTable::Instance().Dispatch(ctx);
-    return std::string(out.begin(), out.end());
-  }
+  std::string Run(const std::vector<std::string>& args) { return RunAs(client_, args); }
 
   ManualClock& clock() { return clock_; }
   Keyspace& keyspace() { return keyspace_; }

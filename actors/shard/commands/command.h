@@ -123,6 +123,13 @@ struct CommandContext {
     session->BlockOn(keys, timeout_ms, null_array);
   }
 
+  // Replies a HELP text: one status line per entry.
+  template <size_t N>
+  void ReplyHelp(const char* const (&lines)[N]) {
+    reply.ArrayHeader(N);
+    for (const char* line : lines) reply.Simple(line);
+  }
+
   // Keyspace notifications: call after a change, e.g.
   // ctx.Notify(kNotifyList, "lpush", key). Cheap when notifications are off.
   void Notify(uint32_t klass, std::string_view event, std::string_view key);

@@ -387,8 +387,7 @@ void ObjectHelpCommand(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.Simple(line);
+  ctx.ReplyHelp(kLines);
 }
 
 }  // namespace

@@ -112,8 +112,7 @@ void MemoryHelpCommand(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.Simple(line);
+  ctx.ReplyHelp(kLines);
 }
 
 }  // namespace

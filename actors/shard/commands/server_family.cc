@@ -179,8 +179,7 @@ void SlowLogHelpCommand(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.Simple(line);
+  ctx.ReplyHelp(kLines);
 }
 
 // DEBUG subcommand ..., gated by enable-debug-command like Redis 7.0.
@@ -233,8 +232,7 @@ void DebugCommand(CommandContext& ctx) {
         "HELP",
         "    Print this help.",
     };
-    ctx.reply.ArrayHeader(std::size(kLines));
-    for (const char* line : kLines) ctx.reply.Simple(line);
+    ctx.ReplyHelp(kLines);
   } else {
     ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
                     std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
