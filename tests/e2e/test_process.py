@@ -95,3 +95,51 @@ def test_shutdown_save_writes_rdb(server_factory):
     rdb = srv.dir / "dump.rdb"
     assert rdb.exists()
     assert rdb.read_bytes()[:9] == b"REDIS0010"
+
+
+def test_daemonize_writes_pidfile_and_log(server_binary, tmp_path):
+    """daemonize yes: the launcher returns at once, the daemon serves, writes
+    its pid file and log file, and removes the pid file on SHUTDOWN."""
+    import os
+    import time
+
+    import redis
+
+    from harness import free_port
+
+    port = free_port()
+    pidfile = tmp_path / "server.pid"
+    logfile = tmp_path / "server.log"
+    launcher = subprocess.run(
+        [str(server_binary), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--daemonize", "yes", "--pidfile", str(pidfile), "--logfile", str(logfile),
+         "--dir", str(tmp_path)],
+        timeout=10)
+    assert launcher.returncode == 0
+    client = redis.Redis(port=port, socket_timeout=5)
+    pid = None
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # bounded wait for the daemon
+            try:
+                if client.ping() and pidfile.exists() and pidfile.read_text().strip():
+                    break
+            except redis.ConnectionError:
+                pass
+            time.sleep(0.05)
+        pid = int(pidfile.read_text().strip())
+        assert pid != launcher.returncode and os.path.exists(f"/proc/{pid}")
+        assert client.set("k", "v") is True
+        assert "Ready to accept connections" in logfile.read_text()
+        try:
+            client.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass
+        deadline = time.monotonic() + 10
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{pid}")
+        assert not pidfile.exists()
+    finally:
+        if pid is not None and os.path.exists(f"/proc/{pid}"):
+            os.kill(pid, signal.SIGKILL)
