@@ -260,6 +260,7 @@ struct ConfigState {
         ci::FormatDirective(ci::DirectiveTable()[Index("maxmemory-policy")], V("maxmemory-policy"));
     o.lfu_log_factor = V("lfu-log-factor").number;
     o.lfu_decay_time = V("lfu-decay-time").number;
+    o.notify_keyspace_events = static_cast<uint32_t>(V("notify-keyspace-events").number);
     o.sentinel_mode = sentinel_mode;
   }
 };

@@ -105,6 +105,10 @@ struct ServerOptions {
   // LFU counter growth and decay (`lfu-log-factor`, `lfu-decay-time` minutes).
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
+  // Keyspace notification classes (`notify-keyspace-events`), as Redis's
+  // NOTIFY_* bits: K=1 E=2 g=4 $=8 l=16 s=32 h=64 z=128 x=256 e=512 t=1024
+  // m=2048 d=8192 n=16384; 0 = off.
+  uint32_t notify_keyspace_events = 0;
   // Sentinel mode (`--sentinel` on the command line, or the troupe-sentinel name).
   bool sentinel_mode = false;
 };

@@ -365,7 +365,7 @@ const DirectiveSpec kTable[] = {
     SPECIAL_CFG("save", nullptr, Kind::kSave, kMultiArg),
     SPECIAL_CFG("client-output-buffer-limit", nullptr, Kind::kClientOutputBufferLimit, kMultiArg),
     SPECIAL_CFG("oom-score-adj-values", nullptr, Kind::kOomScoreAdjValues, kMultiArg),
-    SPECIAL_CFG("notify-keyspace-events", nullptr, Kind::kNotifyKeyspaceEvents, 0),
+    SPECIAL_CFG("notify-keyspace-events", nullptr, Kind::kNotifyKeyspaceEvents, kImpl),
     SPECIAL_CFG("bind", nullptr, Kind::kBind, kMultiArg | kImpl),
     SPECIAL_CFG("replicaof", "slaveof", Kind::kReplicaOf, kImm | kMultiArg),
     SPECIAL_CFG("latency-tracking-info-percentiles", nullptr, Kind::kLatencyPercentiles, kMultiArg),

@@ -37,6 +37,8 @@
 #include "actors/shard/transaction/watch_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/version.h"
+#include "actors/shard/pubsub/keyspace_events.h"
+#include "actors/shard/pubsub/pubsub_registry.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/type_ids.h"
 #include "net/listen_sockets.h"
@@ -217,6 +219,8 @@ int Run(int argc, char** argv) {
   CommandTable::Instance();  // build the table before serving
   Snapshotter snapshotter(&keyspace, &server);
   server.snapshotter = &snapshotter;
+  PubSubRegistry pubsub;  // channels and keyspace notifications
+  InstallPubSub(&pubsub, &server, &keyspace);
   BlockingRegistry blocking;
   WatchRegistry watches;
   server.blocking = &blocking;

@@ -25,6 +25,7 @@ class CommandTable;
 class Snapshotter;
 class BlockingRegistry;
 class WatchRegistry;
+class PubSubRegistry;
 
 // One SLOWLOG entry.
 struct SlowLogEntry {
@@ -109,6 +110,9 @@ class ServerContext {
   // notify-keyspace-events; and the publisher the pub/sub family installs.
   uint32_t notify_keyspace_events = 0;
   std::function<void(uint32_t klass, std::string_view event, std::string_view key, int db)> notify;
+  // Channels, patterns and shard channels with their subscribers; set by
+  // main() (InstallPubSub), nullptr where pub/sub is not wired (unit tests).
+  PubSubRegistry* pubsub = nullptr;
 
   // DEBUG SET-ACTIVE-EXPIRE: the shard's active expiry cycle runs only when true.
   bool active_expire_enabled = true;

@@ -273,7 +273,8 @@ TEST(ConfigDirectives, ImplementedSetIsTheBriefs) {
                                     "set-max-intset-entries",
                                     "zset-max-listpack-entries",
                                     "zset-max-listpack-value",
-                                    "list-max-listpack-size"};
+                                    "list-max-listpack-size",
+                                    "notify-keyspace-events"};
   EXPECT_EQ(implemented, expected);
 }
 

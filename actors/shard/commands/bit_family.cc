@@ -43,8 +43,9 @@ bool BitOffsetArg(CommandContext& ctx, size_t i, bool allow_hash, int bits, uint
 }
 
 // Returns the string at key grown to hold bit `max_bit` (created when
-// absent), or nullptr after replying WRONGTYPE.
-Entry* StringForBitWrite(CommandContext& ctx, uint64_t max_bit) {
+// absent), or nullptr after replying WRONGTYPE. *grown tells whether it was
+// created or lengthened (Redis then notifies even for unchanged bits).
+Entry* StringForBitWrite(CommandContext& ctx, uint64_t max_bit, bool* grown) {
   Database& db = ctx.db();
   Entry* e = db.LookupWrite(ctx.arg(1));
   if (e != nullptr && e->type() != ObjType::kString) {
@@ -54,6 +55,7 @@ Entry* StringForBitWrite(CommandContext& ctx, uint64_t max_bit) {
   size_t needed = static_cast<size_t>(max_bit >> 3) + 1;
   if (e == nullptr) db.SetString(ctx.arg(1), "");
   size_t current = db.LookupWrite(ctx.arg(1))->val_len;
+  *grown = e == nullptr || needed > current;
   return db.ResizeString(ctx.arg(1), std::max(needed, current), /*greedy=*/false);
 }
 
@@ -71,7 +73,8 @@ void SetBitCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR bit is not an integer or out of range");
     return;
   }
-  Entry* e = StringForBitWrite(ctx, offset);
+  bool grown = false;
+  Entry* e = StringForBitWrite(ctx, offset, &grown);
   if (e == nullptr) return;
   unsigned char* byte = reinterpret_cast<unsigned char*>(e->value_data()) + (offset >> 3);
   int shift = 7 - static_cast<int>(offset & 7);
@@ -80,6 +83,7 @@ void SetBitCommand(CommandContext& ctx) {
     *byte = static_cast<unsigned char>(*byte | (1u << shift));
   else
     *byte = static_cast<unsigned char>(*byte & ~(1u << shift));
+  if (grown || old != (v == "1" ? 1 : 0)) ctx.Notify(kNotifyString, "setbit", ctx.arg(1));
   ctx.reply.Integer(old);
 }
 
@@ -283,10 +287,12 @@ void BitOpCommand(CommandContext& ctx) {
     }
     result[j] = static_cast<char>(out);
   }
-  if (result.empty())
-    db.Delete(ctx.arg(2));
-  else
+  if (result.empty()) {
+    if (db.Delete(ctx.arg(2))) ctx.Notify(kNotifyGeneric, "del", ctx.arg(2));
+  } else {
     db.SetString(ctx.arg(2), result);
+    ctx.Notify(kNotifyString, "set", ctx.arg(2));
+  }
   db.MarkEncoding(ctx.arg(2), Entry::kRawString | Entry::kUnshared);  // a fresh raw string
   ctx.reply.Integer(static_cast<int64_t>(result.size()));
 }
@@ -418,6 +424,7 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
   }
 
   Entry* e;
+  bool grown = false;
   if (!writes) {
     e = ctx.db().LookupRead(ctx.arg(1));
     if (e != nullptr && e->type() != ObjType::kString) {
@@ -429,11 +436,12 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
       ctx.reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
       return;
     }
-    e = StringForBitWrite(ctx, highest_write_bit);
+    e = StringForBitWrite(ctx, highest_write_bit, &grown);
     if (e == nullptr) return;
   }
 
   ctx.reply.ArrayHeader(ops.size());
+  size_t changes = 0;
   for (const FieldOp& op : ops) {
     std::string_view s = e ? e->str() : std::string_view();
     uint64_t raw = ReadField(s, op.offset, op.bits);
@@ -473,7 +481,10 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
     }
     ctx.reply.Integer(reply_value);
     WriteField(e->value_data(), op.offset, op.bits, new_raw);
+    uint64_t mask = op.bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << op.bits) - 1;
+    if (grown || (new_raw & mask) != (raw & mask)) ++changes;  // as Redis: a write that changed something
   }
+  if (changes > 0) ctx.Notify(kNotifyString, "setbit", ctx.arg(1));
 }
 
 void BitFieldCommand(CommandContext& ctx) { BitFieldGeneric(ctx, false); }

@@ -36,7 +36,8 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
   line += " flags=" + ClientFlags(c);
   line += " db=" + std::to_string(c.db);
-  line += " sub=0 psub=0 ssub=0 multi=" + (c.in_multi ? std::to_string(c.queued.size()) : std::string("-1"));
+  line += " sub=" + std::to_string(c.pubsub_channels) + " psub=" + std::to_string(c.pubsub_patterns) +
+          " ssub=" + std::to_string(c.pubsub_shard_channels) + " multi=" + (c.in_multi ? std::to_string(c.queued.size()) : std::string("-1"));
   line += " qbuf=" + std::to_string(c.query_buffer_bytes);
   line += " qbuf-free=" + std::to_string(c.query_buffer_free);
   line += " argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0";

@@ -245,16 +245,6 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     cmd = sub;
   }
   ctx.command = cmd;
-  // A RESP2 client with subscriptions may only manage them (RESP3 carries
-  // pushes beside replies, so it may run anything).
-  if (ctx.client.protocol == 2 && ctx.client.subscribed() && !(cmd->flags & kCmdSubscribedContext)) {
-    ctx.reply.Error("ERR Can't execute '" + cmd->name +
-                    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
-                    "this context");
-    cmd->rejected_calls++;
-    CountErrors(server, out, reply_start);
-    return nullptr;
-  }
   if (!ArityOk(cmd->arity, argv.size()) || cmd->handler == nullptr) {
     ctx.WrongArity();
     cmd->rejected_calls++;
@@ -267,6 +257,17 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     cmd->rejected_calls++;
     CountErrors(server, out, reply_start);
     if (ctx.client.in_multi) ctx.client.multi_error = true;
+    return nullptr;
+  }
+  // A RESP2 client with subscriptions may only manage them (RESP3 carries
+  // pushes beside replies, so it may run anything); checked after arity
+  // and authentication, as Redis does.
+  if (ctx.client.protocol == 2 && ctx.client.subscribed() && !(cmd->flags & kCmdSubscribedContext)) {
+    ctx.reply.Error("ERR Can't execute '" + cmd->name +
+                    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                    "this context");
+    cmd->rejected_calls++;
+    CountErrors(server, out, reply_start);
     return nullptr;
   }
   // Inside MULTI, commands are queued for EXEC (after the checks above).

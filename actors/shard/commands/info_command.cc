@@ -18,6 +18,7 @@
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/info_command.h"
 #include "actors/shard/commands/version.h"
+#include "actors/shard/pubsub/pubsub_registry.h"
 
 namespace troupe {
 namespace {
@@ -212,9 +213,9 @@ void StatsSection(Info& i, CommandContext& ctx) {
   i.Field("current_eviction_exceeded_time", 0);
   i.Field("keyspace_hits", ks.keyspace_hits);
   i.Field("keyspace_misses", ks.keyspace_misses);
-  i.Field("pubsub_channels", 0);
-  i.Field("pubsub_patterns", 0);
-  i.Field("pubsubshard_channels", 0);
+  i.Field("pubsub_channels", ctx.server.pubsub ? ctx.server.pubsub->channel_count() : 0);
+  i.Field("pubsub_patterns", ctx.server.pubsub ? ctx.server.pubsub->pattern_count() : 0);
+  i.Field("pubsubshard_channels", ctx.server.pubsub ? ctx.server.pubsub->shard_channel_count() : 0);
   i.Field("latest_fork_usec", ctx.server.latest_fork_usec);
   i.Field("total_forks", ctx.server.total_forks);
   i.Field("migrate_cached_sockets", 0);

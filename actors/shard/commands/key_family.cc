@@ -15,9 +15,20 @@
 namespace troupe {
 namespace {
 
+// Keyspace notification in database `db` (MOVE and COPY reach another one).
+void NotifyIn(CommandContext& ctx, int db, uint32_t klass, std::string_view event,
+              std::string_view key) {
+  if ((ctx.server.notify_keyspace_events & klass) != 0 && ctx.server.notify)
+    ctx.server.notify(klass, event, key, db);
+}
+
 void DelCommand(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.db().Delete(ctx.arg(i)) ? 1 : 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (!ctx.db().Delete(ctx.arg(i))) continue;
+    ++n;
+    ctx.Notify(kNotifyGeneric, "del", ctx.arg(i));
+  }
   ctx.reply.Integer(n);
 }
 
@@ -35,6 +46,7 @@ void TouchCommand(CommandContext& ctx) {
 
 void TypeCommand(CommandContext& ctx) {
   Entry* e = ctx.db().Peek(ctx.arg(1));
+  if (e == nullptr) ctx.Notify(kNotifyKeyMiss, "keymiss", ctx.arg(1));  // Redis's lookup notifies
   ctx.reply.Simple(e == nullptr ? "none" : TypeName(e->type()));
 }
 
@@ -141,6 +153,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     db.Delete(dst);
   }
   db.AttachRenamed(db.Detach(src), dst);
+  ctx.Notify(kNotifyGeneric, "rename_from", src);
+  ctx.Notify(kNotifyGeneric, "rename_to", dst);
   if (nx)
     ctx.reply.Integer(1);
   else
@@ -182,6 +196,8 @@ void MoveCommand(CommandContext& ctx) {
     return;
   }
   dst.Attach(src.Detach(ctx.arg(1)));
+  NotifyIn(ctx, ctx.client.db, kNotifyGeneric, "move_from", ctx.arg(1));
+  NotifyIn(ctx, target, kNotifyGeneric, "move_to", ctx.arg(1));
   ctx.reply.Integer(1);
 }
 
@@ -232,6 +248,7 @@ void CopyCommand(CommandContext& ctx) {
     dst.AddCollection(ctx.arg(2), e->type(), e->collection()->Clone());
     if (expire >= 0) dst.SetExpire(ctx.arg(2), expire);
   }
+  NotifyIn(ctx, target, kNotifyGeneric, "copy_to", ctx.arg(2));
   ctx.reply.Integer(1);
 }
 
@@ -280,10 +297,13 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool absolute) {
     ctx.reply.Integer(0);
     return;
   }
-  if (when <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica())
+  if (when <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica()) {
     db.Delete(ctx.arg(1));
-  else
+    ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
+  } else {
     db.SetExpire(ctx.arg(1), when);
+    ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+  }
   ctx.reply.Integer(1);
 }
 void ExpireCommand(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
@@ -318,7 +338,9 @@ void PersistCommand(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
-  ctx.reply.Integer(db.Persist(ctx.arg(1)) ? 1 : 0);
+  bool removed = db.Persist(ctx.arg(1));
+  if (removed) ctx.Notify(kNotifyGeneric, "persist", ctx.arg(1));
+  ctx.reply.Integer(removed ? 1 : 0);
 }
 
 // OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key, OBJECT HELP

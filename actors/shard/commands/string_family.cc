@@ -85,6 +85,8 @@ void SetCommand(CommandContext& ctx) {
     return;
   }
   db.SetString(ctx.arg(1), ctx.arg(2), when_ms, keepttl);
+  ctx.Notify(kNotifyString, "set", ctx.arg(1));
+  if (expire.given) ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
   if (!get) ctx.reply.Ok();
 }
 
@@ -95,6 +97,7 @@ void SetNxCommand(CommandContext& ctx) {
     return;
   }
   db.SetString(ctx.arg(1), ctx.arg(2));
+  ctx.Notify(kNotifyString, "set", ctx.arg(1));
   ctx.reply.Integer(1);
 }
 
@@ -107,6 +110,8 @@ void SetExGeneric(CommandContext& ctx, bool seconds) {
   int64_t when_ms;
   if (!ResolveExpire(ctx, expire, &when_ms)) return;
   ctx.db().SetString(ctx.arg(1), ctx.arg(3), when_ms);
+  ctx.Notify(kNotifyString, "set", ctx.arg(1));
+  ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
   ctx.reply.Ok();
 }
 void SetExCommand(CommandContext& ctx) { SetExGeneric(ctx, true); }
@@ -138,7 +143,10 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
       }
     }
   }
-  for (size_t i = 1; i < ctx.argc(); i += 2) db.SetString(ctx.arg(i), ctx.arg(i + 1));
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    db.SetString(ctx.arg(i), ctx.arg(i + 1));
+    ctx.Notify(kNotifyString, "set", ctx.arg(i));
+  }
   if (nx)
     ctx.reply.Integer(1);
   else
@@ -155,6 +163,7 @@ void GetSetCommand(CommandContext& ctx) {
   else
     ctx.reply.Bulk(e->str());
   ctx.db().SetString(ctx.arg(1), ctx.arg(2));
+  ctx.Notify(kNotifyString, "set", ctx.arg(1));
 }
 
 void GetDelCommand(CommandContext& ctx) {
@@ -165,7 +174,7 @@ void GetDelCommand(CommandContext& ctx) {
     return;
   }
   ctx.reply.Bulk(e->str());
-  ctx.db().Delete(ctx.arg(1));
+  if (ctx.db().Delete(ctx.arg(1))) ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
 }
 
 // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
@@ -196,12 +205,15 @@ void GetExCommand(CommandContext& ctx) {
   ctx.reply.Bulk(e->str());
   Database& db = ctx.db();
   if (expire.given) {
-    if (when_ms <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica())
+    if (when_ms <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica()) {
       db.Delete(ctx.arg(1));
-    else
+      ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
+    } else {
       db.SetExpire(ctx.arg(1), when_ms);
+      ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+    }
   } else if (persist) {
-    db.Persist(ctx.arg(1));
+    if (db.Persist(ctx.arg(1))) ctx.Notify(kNotifyGeneric, "persist", ctx.arg(1));
   }
 }
 
@@ -211,6 +223,7 @@ void AppendCommand(CommandContext& ctx) {
   std::string_view add = ctx.arg(2);
   if (e == nullptr) {
     db.SetString(ctx.arg(1), add);
+    ctx.Notify(kNotifyString, "append", ctx.arg(1));
     ctx.reply.Integer(static_cast<int64_t>(add.size()));
     return;
   }
@@ -222,7 +235,9 @@ void AppendCommand(CommandContext& ctx) {
   if (!CheckStringSize(ctx, old_len + add.size())) return;
   e = db.ResizeString(ctx.arg(1), old_len + add.size(), /*greedy=*/true);
   if (!add.empty()) std::memcpy(e->value_data() + old_len, add.data(), add.size());
-  ctx.reply.Integer(static_cast<int64_t>(e->val_len));
+  int64_t new_len = e->val_len;
+  ctx.Notify(kNotifyString, "append", ctx.arg(1));
+  ctx.reply.Integer(new_len);
 }
 
 void StrLenCommand(CommandContext& ctx) {
@@ -257,6 +272,7 @@ void IncrByGeneric(CommandContext& ctx, int64_t by) {
     db.OverwriteString(e, ctx.arg(1), std::string_view(buf, n));
   else
     db.SetString(ctx.arg(1), std::string_view(buf, n));
+  ctx.Notify(kNotifyString, "incrby", ctx.arg(1));
   ctx.reply.Integer(value);
 }
 
@@ -302,6 +318,7 @@ void IncrByFloatCommand(CommandContext& ctx) {
   std::string text = FormatLongDouble(value);
   db.SetString(ctx.arg(1), text, -1, /*keep_ttl=*/true);
   db.MarkEncoding(ctx.arg(1), Entry::kNoIntEncoding);  // built as a plain string
+  ctx.Notify(kNotifyString, "incrbyfloat", ctx.arg(1));
   ctx.reply.Bulk(text);
 }
 
@@ -335,14 +352,14 @@ void SetRangeCommand(CommandContext& ctx) {
   int64_t offset;
   if (!ctx.IntArg(2, &offset)) return;
   std::string_view value = ctx.arg(3);
+  if (offset < 0) {  // checked before the key, as Redis does
+    ctx.reply.Error("ERR offset is out of range");
+    return;
+  }
   Database& db = ctx.db();
   Entry* e = db.LookupWrite(ctx.arg(1));
   if (e != nullptr && e->type() != ObjType::kString) {
     ctx.WrongType();
-    return;
-  }
-  if (offset < 0) {
-    ctx.reply.Error("ERR offset is out of range");
     return;
   }
   if (value.empty()) {
@@ -355,7 +372,9 @@ void SetRangeCommand(CommandContext& ctx) {
   size_t old_len = db.LookupWrite(ctx.arg(1))->val_len;
   e = db.ResizeString(ctx.arg(1), std::max(needed, old_len), /*greedy=*/false);
   std::memcpy(e->value_data() + offset, value.data(), value.size());
-  ctx.reply.Integer(static_cast<int64_t>(e->val_len));
+  int64_t new_len = e->val_len;
+  ctx.Notify(kNotifyString, "setrange", ctx.arg(1));
+  ctx.reply.Integer(new_len);
 }
 
 // LCS key1 key2 [LEN] [IDX] [MINMATCHLEN n] [WITHMATCHLEN]

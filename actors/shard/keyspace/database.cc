@@ -31,6 +31,7 @@ Entry** Database::LiveLink(std::string_view key, uint32_t hash) {
   std::string name(e->key());
   FreeDetached(e);
   Changed(name);
+  if (owner_->on_key_expired) owner_->on_key_expired(index_, name);
   return nullptr;
 }
 
@@ -38,6 +39,7 @@ Entry* Database::LookupRead(std::string_view key) {
   Entry** link = LiveLink(key, static_cast<uint32_t>(HashKey(key)));
   if (link == nullptr) {
     ++owner_->stats().keyspace_misses;
+    if (owner_->on_key_missed) owner_->on_key_missed(index_, key);
     return nullptr;
   }
   ++owner_->stats().keyspace_hits;
@@ -84,6 +86,7 @@ void Database::SetString(std::string_view key, std::string_view value, int64_t e
   } else {
     dict_.Insert(entry::NewString(key, hash, value, expire_ms, value.size(), owner_->NewObjectStamp()));
     if (expire_ms >= 0) ++volatile_;
+    if (owner_->on_key_added) owner_->on_key_added(index_, key);
   }
   Changed(key);
 }
@@ -103,6 +106,7 @@ void Database::OverwriteString(Entry* e, std::string_view key, std::string_view 
 void Database::AddCollection(std::string_view key, ObjType type, Collection* value) {
   uint32_t hash = static_cast<uint32_t>(HashKey(key));
   dict_.Insert(entry::NewCollection(key, hash, type, value, -1, owner_->NewObjectStamp()));
+  if (owner_->on_key_added) owner_->on_key_added(index_, key);
   Changed(key);
 }
 
@@ -167,6 +171,7 @@ Entry* Database::Detach(std::string_view key) {
 void Database::Attach(Entry* e) {
   if (e->has_expire()) ++volatile_;
   dict_.Insert(e);
+  if (owner_->on_key_added) owner_->on_key_added(index_, e->key());
   Changed(e->key());
 }
 
@@ -231,7 +236,10 @@ size_t Database::ExpireSweep(size_t max_buckets) {
     return true;
   });
   owner_->stats().expired_keys += removed;
-  for (const auto& key : expired) Changed(key);
+  for (const auto& key : expired) {
+    Changed(key);
+    if (owner_->on_key_expired) owner_->on_key_expired(index_, key);
+  }
   if (volatile_ == 0) avg_ttl_ms_ = 0;
   return removed;
 }

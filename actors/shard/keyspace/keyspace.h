@@ -80,6 +80,14 @@ class Keyspace {
   // Called with (db index, key) after every change of a key (WATCH,
   // keyspace notifications, client-side caching); may be empty.
   std::function<void(int, std::string_view)> on_key_changed;
+  // Keyspace-notification sources Database reports as (db index, key); each
+  // may be empty. A key removed because its TTL passed, lazily on access or
+  // by the active expiry cycle (Redis's "expired" event); a key added to a
+  // database (Redis's dbAdd, the "new" event); a read lookup that found no
+  // key (the "keymiss" event, counted where keyspace_misses is).
+  std::function<void(int, std::string_view)> on_key_expired;
+  std::function<void(int, std::string_view)> on_key_added;
+  std::function<void(int, std::string_view)> on_key_missed;
 
  private:
   std::vector<std::unique_ptr<Database>> dbs_;
