@@ -28,12 +28,12 @@ constexpr size_t kMinReadChunk = 1024;
 constexpr size_t kMaxReadChunk = 64 * 1024;
 constexpr int kSmallReadsBeforeShrink = 64;
 constexpr int64_t kPauseRetryMs = 10;        // CLIENT PAUSE re-check period
-// Output backlog at which a MONITOR client is disconnected (Redis's pubsub
-// class hard limit, 32mb). Only monitors track their backlog: it needs CAF's
-// write acknowledgements, which ordinary clients do not pay for (their
-// replies are bounded by what they asked for, and Redis leaves normal
-// clients unlimited by default).
-constexpr size_t kMonitorOutputLimit = 32u * 1024 * 1024;
+// Output backlog at which a MONITOR or pub/sub client is disconnected
+// (Redis's pubsub class hard limit, 32mb). Only those clients track their
+// backlog: it needs CAF's write acknowledgements, which ordinary clients do
+// not pay for (their replies are bounded by what they asked for, and Redis
+// leaves normal clients unlimited by default).
+constexpr size_t kStreamOutputLimit = 32u * 1024 * 1024;
 
 // Everything one connection keeps between reads. It is also the
 // SessionHooks a command sees, for parking the client (blocking commands).
@@ -45,7 +45,8 @@ struct Session final : SessionHooks {
   RespParser parser;
   std::vector<char> pending;  // bytes of a command not complete yet
   std::vector<std::string_view> argv;
-  size_t unsent_bytes = 0;  // output not yet written to the socket (monitors)
+  size_t unsent_bytes = 0;  // output not yet written (monitors, subscribers)
+  bool tracks_output = false;  // write acknowledgements enabled
   size_t read_chunk = kMinReadChunk;
   int small_reads = 0;
   // Blocking: the parked command (an owned copy), how its timeout replies,
@@ -127,8 +128,11 @@ void Execute(Session& s, std::vector<char>& out) {
     c.reply_mode = ClientState::ReplyMode::kOn;
   }
   if (c.reply_mode == ClientState::ReplyMode::kSkipNext) c.reply_mode = ClientState::ReplyMode::kSkip;
-  if (c.monitor && s.server().monitors.count(c.id) == 0) {
+  if ((c.monitor || c.subscribed()) && !s.tracks_output) {
+    s.tracks_output = true;
     s.self->ack_writes(s.hdl, true);
+  }
+  if (c.monitor && s.server().monitors.count(c.id) == 0) {
     caf::actor_addr addr = s.self->address();
     s.server().monitors[c.id] = [addr](const std::string& line) {
       if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, monitor_atom_v, line);
@@ -233,6 +237,23 @@ void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, 
   ++block_seq;
   if (timeout_ms > 0)
     self->delayed_send(self, std::chrono::milliseconds(timeout_ms), block_timeout_atom_v, block_seq);
+}
+
+// Writes a MONITOR line or pub/sub frame, closing a client that stopped
+// reading once its backlog passes the limit.
+void DeliverFrame(Session& s, const std::string& frame) {
+  if (s.closed) return;
+  s.unsent_bytes += frame.size();
+  if (s.unsent_bytes > kStreamOutputLimit) {
+    spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", s.client.id,
+                 s.client.addr);
+    s.server().stats.client_output_buffer_limit_disconnections++;
+    s.self->wr_buf(s.hdl).clear();
+    Close(s);
+    return;
+  }
+  s.self->write(s.hdl, frame.size(), frame.data());
+  s.self->flush(s.hdl);
 }
 
 void AdaptReadChunk(Session& s, size_t got) {
@@ -344,20 +365,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
         s->self->wr_buf(s->hdl).clear();
         Close(*s);
       },
-      [s](monitor_atom, const std::string& line) {
-        if (s->closed) return;
-        s->unsent_bytes += line.size();
-        if (s->unsent_bytes > kMonitorOutputLimit) {
-          spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.",
-                       s->client.id, s->client.addr);
-          s->deps.server->stats.client_output_buffer_limit_disconnections++;
-          s->self->wr_buf(s->hdl).clear();
-          Close(*s);
-          return;
-        }
-        s->self->write(s->hdl, line.size(), line.data());
-        s->self->flush(s->hdl);
-      },
+      [s](monitor_atom, const std::string& line) { DeliverFrame(*s, line); },
       [s](block_timeout_atom, uint64_t seq) {
         if (s->closed || !s->blocked.active || seq != s->block_seq) return;
         s->server().blocking->Unblock(&s->blocked);
@@ -365,11 +373,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
         s->self->flush(s->hdl);
         ResumeAfterBlock(*s);
       },
-      [s](push_atom, const std::string& frame) {
-        if (s->closed) return;
-        s->self->write(s->hdl, frame.size(), frame.data());
-        s->self->flush(s->hdl);
-      },
+      [s](push_atom, const std::string& frame) { DeliverFrame(*s, frame); },
       [s](const caf::io::data_transferred_msg& msg) {
         s->unsent_bytes = msg.remaining;
         s->client.output_bytes = msg.remaining;

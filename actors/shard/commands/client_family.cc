@@ -17,6 +17,7 @@ std::string ClientFlags(const ClientState& c) {
   std::string flags;
   if (c.monitor) flags += 'O';
   if (c.blocked) flags += 'b';
+  if (c.subscribed()) flags += 'P';
   if (c.in_multi) flags += 'x';
   if (c.readonly_cluster) flags += 'r';
   if (c.no_evict) flags += 'e';
@@ -53,7 +54,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
 }
 
 // The client's type for TYPE filters: normal, master, replica, pubsub.
-std::string ClientType(const ClientState& c) { return "normal"; }
+std::string ClientType(const ClientState& c) { return c.subscribed() ? "pubsub" : "normal"; }
 
 bool KnownClientType(std::string_view t) {
   return EqualsIgnoreCase(t, "normal") || EqualsIgnoreCase(t, "master") ||

@@ -65,7 +65,7 @@ std::vector<std::string> AclCategories(const CommandSpec& c) {
       {"string", "string"}, {"generic", "keyspace"}, {"bitmap", "bitmap"}, {"list", "list"},
       {"hash", "hash"}, {"set", "set"}, {"sorted_set", "sortedset"},
       {"hyperloglog", "hyperloglog"}, {"connection", "connection"},
-      {"transactions", "transaction"}, {"scripting", "scripting"}, {"pubsub", "pubsub"},
+      {"transactions", "transaction"}, {"scripting", "scripting"},
       {"stream", "stream"}, {"geo", "geo"}};
   // Containers (CLIENT, CONFIG, ...) carry no group category of their own.
   if (c.subcommands.empty())
