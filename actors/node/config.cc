@@ -258,6 +258,7 @@ struct ConfigState {
         ci::FormatDirective(ci::DirectiveTable()[Index("enable-debug-command")], V("enable-debug-command"));
     o.maxmemory_policy =
         ci::FormatDirective(ci::DirectiveTable()[Index("maxmemory-policy")], V("maxmemory-policy"));
+    o.hll_sparse_max_bytes = V("hll-sparse-max-bytes").number;
     o.lfu_log_factor = V("lfu-log-factor").number;
     o.lfu_decay_time = V("lfu-decay-time").number;
     o.notify_keyspace_events = static_cast<uint32_t>(V("notify-keyspace-events").number);

@@ -97,6 +97,8 @@ struct ServerOptions {
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;
+  // Largest sparse HyperLogLog before it turns dense (`hll-sparse-max-bytes`).
+  int64_t hll_sparse_max_bytes = 3000;
   // Who may run DEBUG: "no", "yes" or "local" (`enable-debug-command`).
   std::string enable_debug_command = "no";
   // Eviction policy (`maxmemory-policy`). Troupe does not evict yet; an LFU

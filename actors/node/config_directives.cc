@@ -348,7 +348,7 @@ const DirectiveSpec kTable[] = {
     NUM_CFG("stream-node-max-bytes", nullptr, kMem | kUns, 0, kLongMax, 4096),
     NUM_CFG("zset-max-listpack-value", "zset-max-ziplist-value", kMem | kUns | kImpl, 0, kLongMax,
             64),
-    NUM_CFG("hll-sparse-max-bytes", nullptr, kMem | kUns, 0, kLongMax, 3000),
+    NUM_CFG("hll-sparse-max-bytes", nullptr, kMem | kUns | kImpl, 0, kLongMax, 3000),
     NUM_CFG("tracking-table-max-keys", nullptr, kUns, 0, kLongMax, 1000000),
     NUM_CFG("client-query-buffer-limit", nullptr, kMem | kUns | kImpl, 1024 * 1024, kLongMax,
             1024LL * 1024 * 1024),

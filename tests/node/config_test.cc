@@ -250,6 +250,7 @@ TEST(ConfigDirectives, ImplementedSetIsTheBriefs) {
   }
   std::set<std::string> expected = {"bind",
                                     "enable-debug-command",
+                                    "hll-sparse-max-bytes",
                                     "lfu-log-factor",
                                     "lfu-decay-time",
                                     "port",

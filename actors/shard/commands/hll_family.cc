@@ -5,10 +5,8 @@
 // Handlers run inline in the client session on the multiplexer thread.
 #include <cmath>
 #include <cstring>
-#include <memory>
 #include <random>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "actors/common/strings.h"
@@ -24,33 +22,9 @@ constexpr const char kNotHll[] = "WRONGTYPE Key is not a valid HyperLogLog strin
 constexpr const char kCorrupted[] = "INVALIDOBJ Corrupted HLL object detected";
 
 // hll-sparse-max-bytes: a sparse HLL that would grow beyond it is promoted.
-// ServerOptions has no field for it and Config::Get costs microseconds, so
-// the value is cached per Config and marked stale by an OnChange callback
-// registered on first use. The callback owns the cache entry: when its
-// Config is destroyed the weak_ptr expires, so a new Config at the same
-// address (tests) starts afresh. Shard thread only (thread_local).
-struct SparseLimit {
-  int64_t bytes = 3000;
-  bool stale = true;
-};
-
 size_t SparseMaxBytes(CommandContext& ctx) {
-  thread_local std::unordered_map<const Config*, std::weak_ptr<SparseLimit>> cache;
-  Config& config = ctx.server.config();
-  std::shared_ptr<SparseLimit> limit;
-  auto it = cache.find(&config);
-  if (it != cache.end()) limit = it->second.lock();
-  if (limit == nullptr) {
-    limit = std::make_shared<SparseLimit>();
-    config.OnChange("hll-sparse-max-bytes", [limit](const ServerOptions&) { limit->stale = true; });
-    cache[&config] = limit;
-  }
-  if (limit->stale) {
-    auto kv = config.Get({"hll-sparse-max-bytes"});
-    if (!kv.empty()) ParseInt64(kv[0].second, &limit->bytes);
-    limit->stale = false;
-  }
-  return limit->bytes < 0 ? 0 : static_cast<size_t>(limit->bytes);
+  int64_t bytes = ctx.server.options().hll_sparse_max_bytes;
+  return bytes < 0 ? 0 : static_cast<size_t>(bytes);
 }
 
 // Replies the error and returns false unless `e` holds an HLL string.
