@@ -3,6 +3,7 @@
 #include "actors/shard/commands/command_table.h"
 
 #include <cctype>
+#include <cmath>
 #include <stdexcept>
 
 #include "actors/common/strings.h"
@@ -95,16 +96,18 @@ bool CommandContext::IntArg(size_t i, int64_t* out) {
 
 bool CommandContext::TimeoutArg(size_t i, int64_t* timeout_ms) {
   long double seconds;
-  if (!ParseLongDouble(argv[i], &seconds) || seconds > 1e15L) {
+  if (!ParseLongDouble(argv[i], &seconds)) {
     reply.Error("ERR timeout is not a float or out of range");
     return false;
   }
-  if (seconds < 0) {
+  // Redis converts to whole milliseconds (rounding up); a value too large
+  // for that wraps negative there, so it answers "timeout is negative".
+  long double ms = std::ceil(seconds * 1000.0L);
+  if (ms < 0 || ms >= 9.2e18L) {
     reply.Error("ERR timeout is negative");
     return false;
   }
-  *timeout_ms = static_cast<int64_t>(seconds * 1000);
-  if (seconds > 0 && *timeout_ms == 0) *timeout_ms = 1;  // a tiny positive timeout still times out
+  *timeout_ms = static_cast<int64_t>(ms);
   return true;
 }
 

@@ -4,6 +4,7 @@
 // are derived from each table row, so they can never disagree with what
 // Dispatch enforces; COMMAND DOCS adds the complexity, history and argument
 // trees of command_docs.cc. Handlers run inline in the client session.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,14 @@ std::vector<std::string> AclCategories(const CommandSpec& c) {
   if (c.subcommands.empty())
     for (const auto& [group, cat] : kGroupCategory)
       if (c.group == group) add(cat);
-  for (const auto& extra : SplitWords(c.acl))  // explicit extras: "@dangerous @keyspace"
+  // Explicit extras: "@dangerous @keyspace"; "-@keyspace" drops one the
+  // group would add.
+  std::vector<std::string> dropped;
+  for (const auto& extra : SplitWords(c.acl)) {
     if (extra.size() > 1 && extra[0] == '@') add(extra.substr(1));
+    if (extra.size() > 2 && extra[0] == '-' && extra[1] == '@') dropped.push_back(extra.substr(2));
+  }
+  for (const auto& d : dropped) wanted.erase(std::remove(wanted.begin(), wanted.end(), d), wanted.end());
   std::vector<std::string> ordered;
   for (const char* cat : kCategories)
     for (const auto& w : wanted)

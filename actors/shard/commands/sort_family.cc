@@ -329,7 +329,7 @@ void SortRoCommand(CommandContext& ctx) { SortGeneric(ctx, true); }
 }  // namespace
 
 void RegisterSortFamily(CommandTable& t) {
-  const char* kAcl = "@set @sortedset @list @dangerous";
+  const char* kAcl = "-@keyspace @set @sortedset @list @dangerous";
   const KeySpec kByGet{"RO access", 0, 0, 1,
                        "For the optional BY/GET keyword. It is marked 'unknown' because the key "
                        "names derive from the content of the key we sort"};
