@@ -11,7 +11,8 @@ import harness
 
 SEEDS = range(1, 21)
 STEPS = 500
-FAMILIES = ["strings", "bits", "keys", "expire", "server", "errors"]
+FAMILIES = ["strings", "bits", "keys", "expire", "server", "errors",
+            "hash", "set", "list", "zset", "sort", "hll", "pubsub"]
 
 
 @pytest.fixture(scope="module")
