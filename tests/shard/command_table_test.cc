@@ -28,6 +28,16 @@ TEST(CommandTable, KeyPositions) {
   EXPECT_EQ(t.Find("bitop")->KeyPositions(bitop), (std::vector<size_t>{2, 3, 4}));
 }
 
+TEST(CommandTable, MovableKeysFromKeynumSpecs) {
+  auto& t = CommandTable::Instance();
+  std::vector<std::string_view> zus = {"zunionstore", "d", "2", "a", "b", "WEIGHTS", "1", "2"};
+  EXPECT_EQ(t.Find("zunionstore")->KeyPositions(zus), (std::vector<size_t>{1, 3, 4}));
+  std::vector<std::string_view> blmpop = {"blmpop", "0", "2", "x", "y", "LEFT"};
+  EXPECT_EQ(t.Find("blmpop")->KeyPositions(blmpop), (std::vector<size_t>{3, 4}));
+  std::vector<std::string_view> bad = {"lmpop", "99", "x", "LEFT"};  // count past the end: bounded
+  EXPECT_EQ(t.Find("lmpop")->KeyPositions(bad), (std::vector<size_t>{2, 3}));
+}
+
 TEST(CommandTable, RequirePass) {
   CommandHarness h("requirepass secret\n");
   EXPECT_EQ(h.Run({"get", "a"}), "-NOAUTH Authentication required.\r\n");

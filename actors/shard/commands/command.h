@@ -139,14 +139,29 @@ using CommandHandler = void (*)(CommandContext&);
 
 // One key specification as COMMAND INFO reports it (Redis 7 key specs):
 // flags such as "RW access update", the index of the first key, and the
-// range (lastkey relative to it, or negative from the end; keystep).
+// range (lastkey relative to it, or negative from the end; keystep). An
+// index of 0 is Redis's "unknown" spec (keys named by content, e.g. SORT BY).
 struct KeySpec {
   std::string flags;
   int index = 0;
   int lastkey = 0;
   int keystep = 1;
   std::string notes;  // optional remark Redis attaches to some specs
+  // "keynum" specs (LMPOP, ZUNION, SINTERCARD, ...): the key count is the
+  // argument at index + keynumidx, the keys start at index + firstkey.
+  bool keynum = false;
+  int keynumidx = 0;
+  int firstkey = 1;
 };
+
+// A keynum key spec: `numkeys key [key ...]` starting at argument `index`.
+inline KeySpec KeynumSpec(std::string flags, int index) {
+  KeySpec k;
+  k.flags = std::move(flags);
+  k.index = index;
+  k.keynum = true;
+  return k;
+}
 
 struct CommandSpec {
   std::string name;       // lower case, e.g. "get" or "config|get" for a subcommand

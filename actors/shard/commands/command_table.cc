@@ -142,6 +142,28 @@ CommandSpec Cmd(std::string name, int arity, uint32_t flags, int first_key, int 
 
 std::vector<size_t> CommandSpec::KeyPositions(const std::vector<std::string_view>& argv) const {
   std::vector<size_t> keys;
+  if (flags & kCmdMovableKeys) {
+    // Movable keys come from the key specs (Redis's getKeysUsingKeySpecs).
+    int argc = static_cast<int>(argv.size());
+    for (const KeySpec& k : key_specs) {
+      if (k.index <= 0 || k.index >= argc) continue;
+      int step = k.keystep > 0 ? k.keystep : 1;
+      if (k.keynum) {
+        int64_t n;
+        size_t at = static_cast<size_t>(k.index + k.keynumidx);
+        if (at >= argv.size() || !ParseInt64(argv[at], &n) || n <= 0) continue;
+        for (int64_t i = 0; i < n; ++i) {
+          int64_t pos = k.index + k.firstkey + i * step;
+          if (pos >= argc) break;
+          keys.push_back(static_cast<size_t>(pos));
+        }
+      } else {
+        int last = k.lastkey >= 0 ? k.index + k.lastkey : argc + k.lastkey;
+        for (int i = k.index; i <= last && i < argc; i += step) keys.push_back(static_cast<size_t>(i));
+      }
+    }
+    return keys;
+  }
   if (first_key <= 0 || static_cast<size_t>(first_key) >= argv.size()) return keys;
   int argc = static_cast<int>(argv.size());
   int last = last_key >= 0 ? last_key : argc + last_key;

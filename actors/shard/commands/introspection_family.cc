@@ -103,6 +103,18 @@ void ReplyKeySpec(RespWriter& r, const KeySpec& k) {
   r.Bulk("begin_search");
   r.MapHeader(2);
   r.Bulk("type");
+  if (k.index <= 0) {  // "unknown": the keys cannot be located from the arguments alone
+    r.Bulk("unknown");
+    r.Bulk("spec");
+    r.MapHeader(0);
+    r.Bulk("find_keys");
+    r.MapHeader(2);
+    r.Bulk("type");
+    r.Bulk("unknown");
+    r.Bulk("spec");
+    r.MapHeader(0);
+    return;
+  }
   r.Bulk("index");
   r.Bulk("spec");
   r.MapHeader(1);
@@ -111,6 +123,18 @@ void ReplyKeySpec(RespWriter& r, const KeySpec& k) {
   r.Bulk("find_keys");
   r.MapHeader(2);
   r.Bulk("type");
+  if (k.keynum) {
+    r.Bulk("keynum");
+    r.Bulk("spec");
+    r.MapHeader(3);
+    r.Bulk("keynumidx");
+    r.Integer(k.keynumidx);
+    r.Bulk("firstkey");
+    r.Integer(k.firstkey);
+    r.Bulk("keystep");
+    r.Integer(k.keystep);
+    return;
+  }
   r.Bulk("range");
   r.Bulk("spec");
   r.MapHeader(3);
@@ -356,7 +380,7 @@ void CommandGetKeysCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR Invalid command specified");
     return;
   }
-  if (c->first_key <= 0) {
+  if (c->first_key <= 0 && c->key_specs.empty()) {
     ctx.reply.Error("ERR The command has no key arguments");
     return;
   }

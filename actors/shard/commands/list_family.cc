@@ -712,7 +712,7 @@ void RegisterListFamily(CommandTable& t) {
   // names where the search begins.
   t.Add(Cmd("lmpop", -4, W | kCmdMovableKeys, 0, 0, 0, LMPopCommand, kList, "7.0.0",
             "Pop elements from a list")
-            .Specs({{"RW access delete", 1, 0, 1, ""}}));
+            .Specs({KeynumSpec("RW access delete", 1)}));
   t.Add(Cmd("blpop", -3, W | B, 1, -2, 1, BLPopCommand, kList, "2.0.0",
             "Remove and get the first element in a list, or block until one is available")
             .Keys("RW access delete"));
@@ -729,7 +729,7 @@ void RegisterListFamily(CommandTable& t) {
             .Specs(move_specs));
   t.Add(Cmd("blmpop", -5, W | kCmdBlocking | kCmdMovableKeys, 0, 0, 0, BLMPopCommand, kList,
             "7.0.0", "Pop elements from a list, or block until one is available")
-            .Specs({{"RW access delete", 2, 0, 1, ""}}));
+            .Specs({KeynumSpec("RW access delete", 2)}));
 }
 
 }  // namespace troupe

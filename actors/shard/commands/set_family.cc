@@ -492,7 +492,7 @@ void RegisterSetFamily(CommandTable& t) {
   // where the search begins (as LMPOP's in list_family.cc).
   t.Add(Cmd("sintercard", -3, R | kCmdMovableKeys, 0, 0, 0, SInterCardCommand, "set", "7.0.0",
             "Intersect multiple sets and return the cardinality of the result")
-            .Specs({{"RO access", 1, 0, 1, ""}}));
+            .Specs({KeynumSpec("RO access", 1)}));
   t.Add(Cmd("sinterstore", -3, W | D, 1, -1, 1, SInterStoreCommand, "set", "1.0.0",
             "Intersect multiple sets and store the resulting set in a key")
             .Specs({{"RW update", 1, 0, 1, ""}, {"RO access", 2, -1, 1, ""}}));

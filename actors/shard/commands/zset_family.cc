@@ -1165,37 +1165,37 @@ void RegisterZSetFamily(CommandTable& t) {
   // LMPOP's in list_family.cc).
   t.Add(Cmd("zmpop", -4, W | M, 0, 0, 0, ZMPopCommand, g, "7.0.0",
             "Remove and return members with scores in a sorted set", acl)
-            .Specs({spec("RW access delete", 1)}));
+            .Specs({KeynumSpec("RW access delete", 1)}));
   t.Add(Cmd("bzmpop", -5, W | B | M, 0, 0, 0, BZMPopCommand, g, "7.0.0",
             "Remove and return members with scores in a sorted set or block until one is "
             "available",
             acl)
-            .Specs({spec("RW access delete", 2)}));
+            .Specs({KeynumSpec("RW access delete", 2)}));
   t.Add(Cmd("zrandmember", -2, R, 1, 1, 1, ZRandMemberCommand, g, "6.2.0",
             "Get one or multiple random elements from a sorted set", acl)
             .Keys("RO access")
             .Tips("nondeterministic_output"));
   t.Add(Cmd("zunion", -3, R | M, 0, 0, 0, ZUnionCommand, g, "6.2.0", "Add multiple sorted sets",
             acl)
-            .Specs({spec("RO access", 1)}));
+            .Specs({KeynumSpec("RO access", 1)}));
   t.Add(Cmd("zinter", -3, R | M, 0, 0, 0, ZInterCommand, g, "6.2.0",
             "Intersect multiple sorted sets", acl)
-            .Specs({spec("RO access", 1)}));
+            .Specs({KeynumSpec("RO access", 1)}));
   t.Add(Cmd("zdiff", -3, R | M, 0, 0, 0, ZDiffCommand, g, "6.2.0",
             "Subtract multiple sorted sets", acl)
-            .Specs({spec("RO access", 1)}));
+            .Specs({KeynumSpec("RO access", 1)}));
   t.Add(Cmd("zunionstore", -4, W | D | M, 1, 1, 1, ZUnionStoreCommand, g, "2.0.0",
             "Add multiple sorted sets and store the resulting sorted set in a new key", acl)
-            .Specs({spec("OW update", 1), spec("RO access", 2)}));
+            .Specs({spec("OW update", 1), KeynumSpec("RO access", 2)}));
   t.Add(Cmd("zinterstore", -4, W | D | M, 1, 1, 1, ZInterStoreCommand, g, "2.0.0",
             "Intersect multiple sorted sets and store the resulting sorted set in a new key", acl)
-            .Specs({spec("OW update", 1), spec("RO access", 2)}));
+            .Specs({spec("OW update", 1), KeynumSpec("RO access", 2)}));
   t.Add(Cmd("zdiffstore", -4, W | D | M, 1, 1, 1, ZDiffStoreCommand, g, "6.2.0",
             "Subtract multiple sorted sets and store the resulting sorted set in a new key", acl)
-            .Specs({spec("OW update", 1), spec("RO access", 2)}));
+            .Specs({spec("OW update", 1), KeynumSpec("RO access", 2)}));
   t.Add(Cmd("zintercard", -3, R | M, 0, 0, 0, ZInterCardCommand, g, "7.0.0",
             "Intersect multiple sorted sets and return the cardinality of the result", acl)
-            .Specs({spec("RO access", 1)}));
+            .Specs({KeynumSpec("RO access", 1)}));
   t.Add(Cmd("zscan", -3, R, 1, 1, 1, ZScanCommand, g, "2.8.0",
             "Incrementally iterate sorted sets elements and associated scores", acl)
             .Keys("RO access")
