@@ -14,6 +14,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/scan_args.h"
 #include "actors/shard/types/hash_value.h"
 
 namespace troupe {
@@ -329,20 +330,6 @@ void HRandFieldCommand(CommandContext& ctx) {
   });
 }
 
-// Parses a SCAN cursor as Redis does (strtoul: "+5" and "-1" pass).
-bool ScanCursorArg(CommandContext& ctx, size_t i, uint64_t* cursor) {
-  std::string text(ctx.arg(i));
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text.c_str()[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
 
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 void HScanCommand(CommandContext& ctx) {
@@ -351,31 +338,14 @@ void HScanCommand(CommandContext& ctx) {
   HashValue* h;
   if (!LookupHash(ctx, ctx.arg(1), false, &h)) return;
   if (h == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    bool has_value = i + 1 < ctx.argc();
-    std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.SyntaxError();
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      ctx.SyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
+  int64_t count = opts.count;
+  std::string_view pattern = opts.pattern;
+  bool use_pattern = opts.use_pattern;
   std::vector<std::pair<std::string_view, std::string_view>> found;
   uint64_t next =
       h->Scan(cursor, static_cast<size_t>(count), [&](std::string_view f, std::string_view v) {

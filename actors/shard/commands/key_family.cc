@@ -10,6 +10,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/scan_args.h"
 #include "actors/shard/commands/object_info.h"
 
 namespace troupe {
@@ -63,49 +64,17 @@ void KeysCommand(CommandContext& ctx) {
   for (auto k : keys) ctx.reply.Bulk(k);
 }
 
-// Parses a SCAN cursor as Redis does (strtoul, so "+5" and "-1" pass).
-bool ScanCursorArg(CommandContext& ctx, size_t i, uint64_t* cursor) {
-  std::string text(ctx.arg(i));
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text.c_str()[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void ScanCommand(CommandContext& ctx) {
   uint64_t cursor;
   if (!ScanCursorArg(ctx, 1, &cursor)) return;
-  std::string_view pattern;
-  bool has_pattern = false, has_type = false;
-  std::string type;
-  int64_t count = 10;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    bool has_value = i + 1 < ctx.argc();
-    std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.SyntaxError();
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.arg(i + 1);
-      has_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else if (EqualsIgnoreCase(opt, "TYPE") && has_value) {
-      type = ToLower(ctx.arg(i + 1));
-      has_type = true;
-    } else {
-      ctx.SyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &opts)) return;
+  std::string_view pattern = opts.pattern;
+  bool has_pattern = opts.use_pattern, has_type = opts.has_type;
+  const std::string& type = opts.type;
+  int64_t count = opts.count;
   Database& db = ctx.db();
   std::vector<std::string> found;
   int64_t iterations = count * 10;

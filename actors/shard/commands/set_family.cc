@@ -17,6 +17,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/scan_args.h"
 #include "actors/shard/types/set_value.h"
 
 namespace troupe {
@@ -397,20 +398,6 @@ void SUnionStoreCommand(CommandContext& ctx) { SUnionDiffGeneric(ctx, 2, true, f
 void SDiffCommand(CommandContext& ctx) { SUnionDiffGeneric(ctx, 1, false, true); }
 void SDiffStoreCommand(CommandContext& ctx) { SUnionDiffGeneric(ctx, 2, true, true); }
 
-// Parses a SCAN cursor as Redis does (strtoul: "+5" and "-1" pass).
-bool ScanCursorArg(CommandContext& ctx, size_t i, uint64_t* cursor) {
-  std::string text(ctx.arg(i));
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text.c_str()[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 void SScanCommand(CommandContext& ctx) {
@@ -419,31 +406,14 @@ void SScanCommand(CommandContext& ctx) {
   SetValue* s;
   if (!LookupSet(ctx, ctx.arg(1), false, &s)) return;
   if (s == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    bool has_value = i + 1 < ctx.argc();
-    std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.SyntaxError();
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-    } else {
-      ctx.SyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
+  int64_t count = opts.count;
+  std::string_view pattern = opts.pattern;
+  bool use_pattern = opts.use_pattern;
   std::vector<std::string> found;
   uint64_t next = s->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m) {
     if (!use_pattern || GlobMatch(pattern, m)) found.emplace_back(m);

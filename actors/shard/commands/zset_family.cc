@@ -22,6 +22,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/command_table.h"
+#include "actors/shard/commands/scan_args.h"
 #include "actors/shard/types/set_value.h"
 #include "actors/shard/types/zset_value.h"
 
@@ -1002,54 +1003,20 @@ void ZInterCardCommand(CommandContext& ctx) { ZSetOpGeneric(ctx, {}, 1, SetOp::k
 // ZSCAN
 // ---------------------------------------------------------------------------
 
-// A SCAN cursor as Redis parses it (strtoul: "+5" and "-1" pass).
-bool ScanCursorArg(CommandContext& ctx, size_t i, uint64_t* cursor) {
-  std::string text(ctx.arg(i));
-  errno = 0;
-  char* end = nullptr;
-  unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(text.c_str()[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
-
 void ZScanCommand(CommandContext& ctx) {
   uint64_t cursor;
   if (!ScanCursorArg(ctx, 2, &cursor)) return;
   Entry* e;
   if (!LookupZSet(ctx, ctx.arg(1), false, &e)) return;
   if (e == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    ctx.reply.ArrayHeader(0);
+    ReplyEmptyScan(ctx);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc();) {
-    size_t left = ctx.argc() - i;
-    std::string_view opt = ctx.arg(i);
-    if (EqualsIgnoreCase(opt, "count") && left >= 2) {
-      if (!ctx.IntArg(i + 1, &count)) return;
-      if (count < 1) {
-        ctx.SyntaxError();
-        return;
-      }
-      i += 2;
-    } else if (EqualsIgnoreCase(opt, "match") && left >= 2) {
-      pattern = ctx.arg(i + 1);
-      use_pattern = !(pattern.size() == 1 && pattern[0] == '*');
-      i += 2;
-    } else {
-      ctx.SyntaxError();
-      return;
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
+  int64_t count = opts.count;
+  std::string_view pattern = opts.pattern;
+  bool use_pattern = opts.use_pattern;
   std::vector<std::string> out;
   cursor = ZOf(e)->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
     if (use_pattern && !GlobMatch(pattern, m)) return true;
