@@ -21,6 +21,12 @@ bool ParseDouble(std::string_view s, double* out);
 // Parses a long double as Redis's string2ld (INCRBYFLOAT).
 bool ParseLongDouble(std::string_view s, long double* out);
 
+// Whether value + by leaves the int64 range (INCRBY, HINCRBY, ...).
+inline bool AddOverflows(int64_t value, int64_t by) {
+  return (by < 0 && value < 0 && by < INT64_MIN - value) ||
+         (by > 0 && value > 0 && by > INT64_MAX - value);
+}
+
 // Writes the decimal form of v into buf (at least 21 bytes); returns length.
 size_t FormatInt64(int64_t v, char* buf);
 std::string Int64ToString(int64_t v);

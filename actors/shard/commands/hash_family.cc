@@ -211,8 +211,7 @@ void HIncrByCommand(CommandContext& ctx) {
     ctx.reply.Error("ERR hash value is not an integer");
     return;
   }
-  if ((by < 0 && value < 0 && by < INT64_MIN - value) ||
-      (by > 0 && value > 0 && by > INT64_MAX - value)) {
+  if (AddOverflows(value, by)) {
     ctx.Overflow();
     return;
   }

@@ -260,8 +260,7 @@ void IncrByGeneric(CommandContext& ctx, int64_t by) {
       return;
     }
   }
-  if ((by < 0 && value < 0 && by < INT64_MIN - value) ||
-      (by > 0 && value > 0 && by > INT64_MAX - value)) {
+  if (AddOverflows(value, by)) {
     ctx.Overflow();
     return;
   }
