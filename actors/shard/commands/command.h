@@ -123,6 +123,18 @@ struct CommandContext {
     session->BlockOn(keys, timeout_ms, null_array);
   }
 
+  // After removing elements from a collection in place: a collection left
+  // empty is deleted with the "del" event (Redis never keeps empty ones),
+  // otherwise the change is recorded (Database::Modified).
+  void CollectionShrunk(std::string_view key, bool now_empty) {
+    if (now_empty) {
+      db().Delete(key);
+      Notify(kNotifyGeneric, "del", key);
+    } else {
+      db().Modified(key);
+    }
+  }
+
   // Replies a HELP text: one status line per entry.
   template <size_t N>
   void ReplyHelp(const char* const (&lines)[N]) {

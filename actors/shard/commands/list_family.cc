@@ -103,12 +103,7 @@ void Pop(ListValue* l, End end) {
 void AfterPop(CommandContext& ctx, std::string_view key, ListValue* l, End end, size_t popped) {
   ctx.keyspace.dirty += popped > 0 ? popped - 1 : 0;
   ctx.Notify(kNotifyList, PopEvent(end), key);
-  if (l->empty()) {
-    ctx.db().Delete(key);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  } else {
-    ctx.db().Modified(key);
-  }
+  ctx.CollectionShrunk(key, l->empty());
 }
 
 // Pushes `value` onto `key` (created when absent; the caller has checked its
@@ -359,12 +354,7 @@ void LRemCommand(CommandContext& ctx) {
   if (removed == 0) return;
   ctx.keyspace.dirty += removed - 1;
   ctx.Notify(kNotifyList, "lrem", key);
-  if (l->empty()) {
-    ctx.db().Delete(key);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  } else {
-    ctx.db().Modified(key);
-  }
+  ctx.CollectionShrunk(key, l->empty());
 }
 
 // LTRIM key start stop
@@ -394,12 +384,7 @@ void LTrimCommand(CommandContext& ctx) {
   l->Erase(0, static_cast<size_t>(left));
   l->Erase(l->size() - static_cast<size_t>(right), static_cast<size_t>(right));
   ctx.Notify(kNotifyList, "ltrim", key);
-  if (l->empty()) {
-    ctx.db().Delete(key);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  } else {
-    ctx.db().Modified(key);
-  }
+  ctx.CollectionShrunk(key, l->empty());
   // Redis counts the removed elements as changes (the line above counted one).
   ctx.keyspace.dirty = ctx.keyspace.dirty - 1 + static_cast<uint64_t>(left + right);
   ctx.reply.Ok();

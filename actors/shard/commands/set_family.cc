@@ -44,12 +44,7 @@ bool LookupSet(CommandContext& ctx, std::string_view key, bool write, SetValue**
 // Removes `key` when its set became empty (with the "del" event); otherwise
 // records the change.
 void DeleteIfEmpty(CommandContext& ctx, std::string_view key, const SetValue* s) {
-  if (s->size() == 0) {
-    ctx.db().Delete(key);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  } else {
-    ctx.db().Modified(key);
-  }
+  ctx.CollectionShrunk(key, s->size() == 0);
 }
 
 void SAddCommand(CommandContext& ctx) {

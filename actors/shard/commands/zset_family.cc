@@ -59,12 +59,7 @@ bool LookupZSet(CommandContext& ctx, std::string_view key, bool write, Entry** e
 // After an in-place change of `key`'s set: the "del" event and removal
 // when it became empty, else the change record.
 void AfterRemoval(CommandContext& ctx, std::string_view key, const ZSetValue* z) {
-  if (z->size() == 0) {
-    ctx.db().Delete(key);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  } else {
-    ctx.db().Modified(key);
-  }
+  ctx.CollectionShrunk(key, z->size() == 0);
 }
 
 // Makes `z` the value of `dst` as Redis's setKey does: an existing key is

@@ -515,47 +515,37 @@ class ZSetListpack final : public ZSetValue {
   uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
   const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
 
-  // zzlFirstInRange / zzlLastInRange: the index of the first (last)
-  // element in range.
-  static bool FirstInScoreRange(const std::vector<LpEntry>& all, const ZScoreRange& range,
-                                bool reverse, size_t* at) {
+  // zzlFirstInRange / zzlLastInRange and their lexicographic twins: the
+  // index of the first (last, when `reverse`) element in range; `field`
+  // picks what the range compares (the score or the member).
+  template <class Range, class Field>
+  static bool FirstInRange(const std::vector<LpEntry>& all, const Range& range, bool reverse,
+                           size_t* at, Field field) {
     if (all.empty() || range.Empty()) return false;
-    if (!range.AboveMin(all.back().score) || !range.BelowMax(all.front().score)) return false;
+    if (!range.AboveMin(field(all.back())) || !range.BelowMax(field(all.front()))) return false;
     if (!reverse) {
       for (size_t i = 0; i < all.size(); ++i)
-        if (range.AboveMin(all[i].score)) {
+        if (range.AboveMin(field(all[i]))) {
           *at = i;
-          return range.BelowMax(all[i].score);
+          return range.BelowMax(field(all[i]));
         }
     } else {
       for (size_t i = all.size(); i-- > 0;)
-        if (range.BelowMax(all[i].score)) {
+        if (range.BelowMax(field(all[i]))) {
           *at = i;
-          return range.AboveMin(all[i].score);
+          return range.AboveMin(field(all[i]));
         }
     }
     return false;
   }
-
-  // zzlFirstInLexRange / zzlLastInLexRange.
+  static bool FirstInScoreRange(const std::vector<LpEntry>& all, const ZScoreRange& range,
+                                bool reverse, size_t* at) {
+    return FirstInRange(all, range, reverse, at, [](const LpEntry& e) { return e.score; });
+  }
   static bool FirstInLexRange(const std::vector<LpEntry>& all, const ZLexRange& range,
                               bool reverse, size_t* at) {
-    if (all.empty() || range.Empty()) return false;
-    if (!range.AboveMin(all.back().member) || !range.BelowMax(all.front().member)) return false;
-    if (!reverse) {
-      for (size_t i = 0; i < all.size(); ++i)
-        if (range.AboveMin(all[i].member)) {
-          *at = i;
-          return range.BelowMax(all[i].member);
-        }
-    } else {
-      for (size_t i = all.size(); i-- > 0;)
-        if (range.BelowMax(all[i].member)) {
-          *at = i;
-          return range.AboveMin(all[i].member);
-        }
-    }
-    return false;
+    return FirstInRange(all, range, reverse, at,
+                        [](const LpEntry& e) -> const auto& { return e.member; });
   }
 
   // From index `first`, skips `offset` entries, then visits up to `limit`
