@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the "Supported commands" section of README.md from the command
 # table (build/bin/troupe-command-list). With --check, changes nothing and
-# fails when the README is out of date (run by CTest).
+# fails when the README is out of date (run by CTest, which points
+# TROUPE_COMMAND_LIST at the binary of the build under test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-list="$(build/bin/troupe-command-list)"
+list="$("${TROUPE_COMMAND_LIST:-build/bin/troupe-command-list}")"
 new="$(/usr/bin/python3 - "$list" <<'PY'
 import sys, re
 text = open("README.md").read()

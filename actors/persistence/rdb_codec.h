@@ -1,8 +1,11 @@
-// RDB encoding primitives shared by the snapshot writer/loader (rdb.cc) and
-// the per-type value codecs (rdb_collections.cc and the rdb_<type>.cc files):
-// RdbOut, a buffered file writer that keeps the running CRC64, with Redis's
-// length and string encodings; RdbIn, a bounds-checked reader of a whole
-// file whose errors name the file and the offset. No CAF header.
+// RDB encoding primitives shared by the snapshot writer/loader (rdb.cc), the
+// DUMP/RESTORE payload codec (dump_payload.cc) and the per-type value codecs
+// (rdb_collections.cc and the rdb_<type>.cc files): RdbOut, a buffered writer
+// into a file or a string that keeps the running CRC64, with Redis's length
+// and string encodings (LZF-compressing strings when asked to); RdbIn, a
+// bounds-checked reader of a whole file or payload whose errors name the
+// source and the offset. Single-threaded values (one per save or load, on
+// the shard's thread or in the BGSAVE child); no CAF header.
 #pragma once
 
 #include <unistd.h>
@@ -12,6 +15,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "actors/common/strings.h"
@@ -24,18 +28,32 @@ namespace troupe {
 constexpr uint8_t kLen6 = 0, kLen14 = 1, kLen32 = 0x80, kLen64 = 0x81, kEncVal = 3;
 constexpr uint8_t kEncInt8 = 0, kEncInt16 = 1, kEncInt32 = 2, kEncLzf = 3;
 
-// Buffered writer over a file descriptor that keeps the running CRC64.
+// Buffered writer that keeps the running CRC64: into a file descriptor
+// (snapshots), or appending to a string (DUMP payloads). `compress` is
+// rdbcompression: strings longer than 20 bytes are stored LZF-compressed
+// when that saves at least 4 bytes, as Redis does.
 class RdbOut {
  public:
-  explicit RdbOut(int fd) : fd_(fd) { buf_.reserve(kChunk); }
+  explicit RdbOut(int fd, bool compress = true) : fd_(fd), compress_(compress) {
+    buf_.reserve(kChunk);
+  }
+  explicit RdbOut(std::string* sink, bool compress = true) : sink_(sink), compress_(compress) {}
   bool Write(const void* data, size_t len) {
     crc_ = Crc64(crc_, data, len);
     const char* p = static_cast<const char*>(data);
+    if (sink_ != nullptr) {
+      sink_->append(p, len);
+      return true;
+    }
     buf_.insert(buf_.end(), p, p + len);
     return buf_.size() < kChunk || Flush();
   }
   bool Byte(uint8_t b) { return Write(&b, 1); }
+  bool compress() const { return compress_; }
+  // Reusable room for compressed strings (no allocation per string).
+  std::string& scratch() { return scratch_; }
   bool Flush() {
+    if (sink_ != nullptr) return true;
     size_t off = 0;
     while (off < buf_.size()) {
       ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
@@ -52,9 +70,12 @@ class RdbOut {
 
  private:
   static constexpr size_t kChunk = 1 << 16;
-  int fd_;
+  int fd_ = -1;
+  std::string* sink_ = nullptr;
+  bool compress_ = true;
   uint64_t crc_ = 0;
   std::vector<char> buf_;
+  std::string scratch_;
 };
 
 inline bool WriteLength(RdbOut& out, uint64_t len) {
@@ -73,7 +94,30 @@ inline bool WriteLength(RdbOut& out, uint64_t len) {
   return out.Write(b, 9);
 }
 
-// Strings that are small integers are stored in Redis's integer encodings.
+// Writes `s` LZF-compressed when out.compress() and that is worth it
+// (Redis's rule: longer than 20 bytes, and at least 4 bytes saved), setting
+// *written; returns false only on a write error.
+inline bool WriteCompressedString(RdbOut& out, std::string_view s, bool* written) {
+  *written = false;
+  if (!out.compress() || s.size() <= 20) return true;
+  // Short strings reuse the writer's scratch buffer; a big one gets its own,
+  // released right after, so one huge value does not pin memory for the
+  // rest of the save.
+  constexpr size_t kMaxScratch = 1 << 20;
+  size_t room = s.size() - 4;
+  std::string big;
+  std::string& buf = room <= kMaxScratch ? out.scratch() : big;
+  if (buf.size() < room) buf.resize(room);
+  size_t n = LzfCompress(s.data(), s.size(), buf.data(), room);
+  if (n == 0) return true;
+  *written = true;
+  return out.Byte(0xC0 | kEncLzf) && WriteLength(out, n) && WriteLength(out, s.size()) &&
+         out.Write(buf.data(), n);
+}
+
+// Redis's rdbSaveRawString: strings that are small integers are stored in
+// the integer encodings, long ones LZF-compressed when out.compress() and
+// it saves space, the rest as length and bytes.
 inline bool WriteString(RdbOut& out, std::string_view s) {
   int64_t v;
   if (s.size() <= 11 && ParseInt64(s, &v)) {
@@ -91,6 +135,9 @@ inline bool WriteString(RdbOut& out, std::string_view s) {
       return out.Write(b, 5);
     }
   }
+  bool compressed;
+  if (!WriteCompressedString(out, s, &compressed)) return false;
+  if (compressed) return true;
   return WriteLength(out, s.size()) && out.Write(s.data(), s.size());
 }
 
@@ -103,11 +150,13 @@ inline bool WriteBinaryDouble(RdbOut& out, double d) {
   return out.Write(b, 8);
 }
 
-// A bounds-checked reader over the whole file.
+// A bounds-checked reader over a whole file or payload; `data` must outlive
+// it. Errors read "Bad RDB file <name> at offset <n>: <why>".
 class RdbIn {
  public:
-  RdbIn(const std::string& data, const std::string& name) : data_(data), name_(name) {}
+  RdbIn(std::string_view data, std::string name) : data_(data), name_(std::move(name)) {}
   size_t pos() const { return pos_; }
+  size_t remaining() const { return data_.size() - pos_; }
   bool Fail(const std::string& why) {
     if (error_.empty())
       error_ = "Bad RDB file " + name_ + " at offset " + std::to_string(pos_) + ": " + why;
@@ -121,20 +170,20 @@ class RdbIn {
     return true;
   }
   bool Byte(uint8_t* b) {
-    const char* p;
+    const char* p = nullptr;
     if (!Bytes(1, &p)) return false;
     *b = static_cast<uint8_t>(*p);
     return true;
   }
   // A length, or (when *encoded is set) a special string encoding number.
   bool Length(uint64_t* len, bool* encoded = nullptr) {
-    uint8_t b;
+    uint8_t b = 0;
     if (!Byte(&b)) return false;
     if (encoded) *encoded = false;
     switch (b >> 6) {
       case kLen6: *len = b & 0x3F; return true;
       case kLen14: {
-        uint8_t c;
+        uint8_t c = 0;
         if (!Byte(&c)) return false;
         *len = (static_cast<uint64_t>(b & 0x3F) << 8) | c;
         return true;
@@ -147,7 +196,7 @@ class RdbIn {
       default: {
         size_t n = b == kLen32 ? 4 : b == kLen64 ? 8 : 0;
         if (n == 0) return Fail("unknown length encoding");
-        const char* p;
+        const char* p = nullptr;
         if (!Bytes(n, &p)) return false;
         uint64_t v = 0;
         for (size_t i = 0; i < n; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
@@ -157,7 +206,7 @@ class RdbIn {
     }
   }
   bool BinaryDouble(double* d) {
-    const char* p;
+    const char* p = nullptr;
     if (!Bytes(8, &p)) return false;
     uint64_t bits = 0;
     for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<uint8_t>(p[i]);
@@ -165,16 +214,16 @@ class RdbIn {
     return true;
   }
   bool String(std::string* out) {
-    uint64_t len;
-    bool encoded;
+    uint64_t len = 0;
+    bool encoded = false;
     if (!Length(&len, &encoded)) return false;
     if (!encoded) {
-      const char* p;
+      const char* p = nullptr;
       if (!Bytes(len, &p)) return false;
       out->assign(p, len);
       return true;
     }
-    const char* p;
+    const char* p = nullptr;
     switch (len) {
       case kEncInt8:
         if (!Bytes(1, &p)) return false;
@@ -192,9 +241,11 @@ class RdbIn {
         return true;
       }
       case kEncLzf: {
-        uint64_t clen, ulen;
+        uint64_t clen = 0, ulen = 0;
         if (!Length(&clen) || !Length(&ulen) || !Bytes(clen, &p)) return false;
-        if (ulen > (1ULL << 32)) return Fail("LZF string too long");
+        // A declared length the compressed bytes cannot reach is corrupt:
+        // refuse it before allocating anything.
+        if (ulen > (1ULL << 32) || ulen > LzfMaxExpansion(clen)) return Fail("LZF string too long");
         out->assign(ulen, '\0');
         if (ulen > 0 && LzfDecompress(p, clen, out->data(), ulen) != ulen)
           return Fail("corrupt LZF compressed string");
@@ -206,7 +257,7 @@ class RdbIn {
   }
 
  private:
-  const std::string& data_;
+  std::string_view data_;
   std::string name_;
   size_t pos_ = 0;
   std::string error_;

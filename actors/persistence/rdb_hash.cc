@@ -5,8 +5,8 @@
 // listpack or a hashtable by its own thresholds). Loading reads every hash
 // encoding Redis has written: 4 (plain), 9 (zipmap, Redis < 2.6), 13
 // (ziplist, Redis < 7.0) and 16 (listpack, Redis 7.0), and picks the
-// in-memory encoding as Redis's loader does, with Redis's default thresholds
-// (512 fields, 64-byte values) as the loader has no config at hand: plain
+// in-memory encoding as Redis's loader does, by the thresholds it is given
+// (Redis's defaults at start-up, the config for RESTORE): plain
 // hashes and zipmaps convert on either limit, ziplists and listpacks on the
 // field count only. Blobs are bounds-checked
 // and a field that appears twice is an error, as in Redis.
@@ -240,9 +240,9 @@ bool ParseZipmap(const std::string& blob, std::vector<std::string>* items, std::
 
 }  // namespace
 
-bool SaveHashValue(RdbOut& out, std::string_view key, const Collection& value) {
+bool SaveHashValue(RdbOut& out, std::optional<std::string_view> key, const Collection& value) {
   const auto& h = static_cast<const HashValue&>(value);
-  if (!out.Byte(kRdbTypeHash) || !WriteString(out, key) || !WriteLength(out, h.size()))
+  if (!WriteTypeAndKey(out, kRdbTypeHash, key) || !WriteLength(out, h.size()))
     return false;
   bool ok = true;
   h.ForEach([&](std::string_view f, std::string_view v) {
@@ -251,8 +251,7 @@ bool SaveHashValue(RdbOut& out, std::string_view key, const Collection& value) {
   return ok;
 }
 
-Status LoadHashValue(uint8_t rdb_type, RdbIn& in, Collection** out) {
-  const HashLimits limits;  // Redis's defaults: the loader has no config
+Status LoadHashValue(uint8_t rdb_type, RdbIn& in, Collection** out, const HashLimits& limits) {
   auto h = std::make_unique<HashValue>();
   auto add = [&](const std::string& f, const std::string& v) {
     if (h->Contains(f)) return false;

@@ -179,9 +179,9 @@ Status Failed(RdbIn& in, const char* what) {
 
 }  // namespace
 
-bool SaveListValue(RdbOut& out, std::string_view key, const Collection& value) {
+bool SaveListValue(RdbOut& out, std::optional<std::string_view> key, const Collection& value) {
   const auto& list = static_cast<const ListValue&>(value);
-  bool ok = out.Byte(kRdbList) && WriteString(out, key) && WriteLength(out, list.size());
+  bool ok = WriteTypeAndKey(out, kRdbList, key) && WriteLength(out, list.size());
   list.ForEach([&](std::string_view v) { ok = ok && WriteString(out, v); });
   return ok;
 }

@@ -4,11 +4,12 @@
 // RDB_TYPE_SET_INTSET (11), the intset blob itself (SetValue keeps Redis's
 // layout), and a hashtable set as RDB_TYPE_SET (2): the member count, then
 // the members as RDB strings. Loading reads both, choosing the in-memory
-// encoding as Redis's loader does with its default set-max-intset-entries
-// (512; the loader has no config at hand). Duplicate members and malformed
+// encoding as Redis's loader does by the set-max-intset-entries it is given
+// (Redis's default at start-up, the config for RESTORE). Duplicate members and malformed
 // intsets are errors. RDB_TYPE_SET_LISTPACK (20) is Redis 7.2's and is
 // refused, as Redis 7.0 refuses it.
 // Runs wherever rdb.cc does (the shard's thread, or a BGSAVE child); no CAF.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -23,21 +24,20 @@ constexpr uint8_t kRdbTypeSetIntset = 11;
 
 }  // namespace
 
-bool SaveSetValue(RdbOut& out, std::string_view key, const Collection& value) {
+bool SaveSetValue(RdbOut& out, std::optional<std::string_view> key, const Collection& value) {
   const auto& s = static_cast<const SetValue&>(value);
   if (s.is_intset()) {
-    std::string_view blob = s.IntsetBlob();
-    return out.Byte(kRdbTypeSetIntset) && WriteString(out, key) && WriteLength(out, blob.size()) &&
-           out.Write(blob.data(), blob.size());
+    // The blob is an RDB string like any other (LZF-compressed when that
+    // pays, as Redis stores it).
+    return WriteTypeAndKey(out, kRdbTypeSetIntset, key) && WriteString(out, s.IntsetBlob());
   }
-  if (!out.Byte(kRdbTypeSet) || !WriteString(out, key) || !WriteLength(out, s.size())) return false;
+  if (!WriteTypeAndKey(out, kRdbTypeSet, key) || !WriteLength(out, s.size())) return false;
   bool ok = true;
   s.ForEach([&](std::string_view m) { ok = ok && WriteString(out, m); });
   return ok;
 }
 
-Status LoadSetValue(uint8_t rdb_type, RdbIn& in, Collection** out) {
-  const SetLimits limits;  // Redis's default: the loader has no config
+Status LoadSetValue(uint8_t rdb_type, RdbIn& in, Collection** out, const SetLimits& limits) {
   std::unique_ptr<SetValue> s;
   if (rdb_type == kRdbTypeSet) {
     uint64_t len;
@@ -45,7 +45,9 @@ Status LoadSetValue(uint8_t rdb_type, RdbIn& in, Collection** out) {
     s = std::make_unique<SetValue>();
     if (len > limits.max_intset_entries) {
       s->ConvertToTable();
-      s->Reserve(len);
+      // Every member takes at least one byte: a declared length beyond the
+      // bytes left is corrupt, and must not size the table.
+      s->Reserve(static_cast<size_t>(std::min<uint64_t>(len, in.remaining())));
     }
     std::string m;
     for (uint64_t i = 0; i < len; ++i) {

@@ -198,9 +198,9 @@ bool ParseScore(const std::string& text, double* score) {
 
 }  // namespace
 
-bool SaveZSetValue(RdbOut& out, std::string_view key, const Collection& value) {
+bool SaveZSetValue(RdbOut& out, std::optional<std::string_view> key, const Collection& value) {
   const auto& z = static_cast<const ZSetValue&>(value);
-  if (!out.Byte(kRdbTypeZSet2) || !WriteString(out, key) || !WriteLength(out, z.size()))
+  if (!WriteTypeAndKey(out, kRdbTypeZSet2, key) || !WriteLength(out, z.size()))
     return false;
   bool ok = true;
   if (z.size() == 0) return true;
@@ -211,14 +211,15 @@ bool SaveZSetValue(RdbOut& out, std::string_view key, const Collection& value) {
   return ok;
 }
 
-Status LoadZSetValue(uint8_t rdb_type, RdbIn& in, Collection** out) {
-  const ZSetLimits limits;  // Redis's defaults: the loader has no config
+Status LoadZSetValue(uint8_t rdb_type, RdbIn& in, Collection** out, const ZSetLimits& limits) {
   ZSetLimits build = limits;
   std::vector<ZItem> items;
   if (rdb_type == kRdbTypeZSet || rdb_type == kRdbTypeZSet2) {
     uint64_t len;
     if (!in.Length(&len)) return Status::Error(in.error());
-    items.reserve(static_cast<size_t>(std::min<uint64_t>(len, 1 << 20)));
+    // Each element takes at least 2 bytes (ZSET) or 9 (ZSET_2): a declared
+    // length beyond the bytes left is corrupt and must not size anything.
+    items.reserve(static_cast<size_t>(std::min<uint64_t>(len, in.remaining() / 2)));
     for (uint64_t i = 0; i < len; ++i) {
       ZItem it;
       if (!in.String(&it.member)) return Status::Error(in.error());

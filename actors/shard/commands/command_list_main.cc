@@ -13,8 +13,10 @@
 int main() {
   using troupe::CommandTable;
   std::map<std::string, std::vector<std::string>> by_group;
+  size_t listed = 0;  // server-mode commands: the sentinel-only ones are left out
   for (const auto& c : CommandTable::Instance().all()) {
     if (c->flags & troupe::kCmdOnlySentinel) continue;
+    ++listed;
     std::string entry = troupe::ToUpper(c->name);
     if (!c->subcommands.empty()) {
       entry += " (";
@@ -26,7 +28,7 @@ int main() {
     }
     by_group[c->group].push_back(entry);
   }
-  std::printf("%zu commands.\n\n", CommandTable::Instance().all().size());
+  std::printf("%zu commands.\n\n", listed);
   for (const auto& [group, names] : by_group) {
     std::printf("- **%s**:", group.c_str());
     for (const auto& n : names) std::printf(" %s", n.c_str());

@@ -269,9 +269,12 @@ void ExpireGeneric(CommandContext& ctx, bool seconds, bool absolute) {
   if (when <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica()) {
     db.Delete(ctx.arg(1));
     ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
+    ctx.PropagateAs({"DEL", std::string(ctx.arg(1))});
   } else {
     db.SetExpire(ctx.arg(1), when);
     ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+    // Recorded as an absolute time in milliseconds, as Redis does.
+    ctx.PropagateAs({"PEXPIREAT", std::string(ctx.arg(1)), std::to_string(when)});
   }
   ctx.reply.Integer(1);
 }
@@ -467,6 +470,7 @@ void RegisterKeyFamily(CommandTable& t) {
           .Keys("RO"),
   };
   t.Add(std::move(object));
+  RegisterDumpFamily(t);
 }
 
 }  // namespace troupe
