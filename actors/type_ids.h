@@ -8,6 +8,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
 
   // shard: run one active-expiry / cron step.
   CAF_ADD_ATOM(troupe, troupe, cron_atom, "cron")
+  // shard: load the next slice of the start-up dataset (clients run between slices).
+  CAF_ADD_ATOM(troupe, troupe, load_step_atom, "loadstep")
   // session: close this client (CLIENT KILL, shutdown); no more replies.
   CAF_ADD_ATOM(troupe, troupe, kill_atom, "kill")
   // session: a MONITOR line to send to this client.
@@ -22,5 +24,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
   CAF_ADD_ATOM(troupe, troupe, shutdown_atom, "shutdown")
   // listener: stop accepting and close every session.
   CAF_ADD_ATOM(troupe, troupe, close_all_atom, "closeall")
+  // connector -> requester: an outbound connection is ready (fd) or failed (-1, error).
+  CAF_ADD_ATOM(troupe, troupe, connect_result_atom, "connected")
+  // master link: its once-a-second work (ACK, timeouts, reconnect).
+  CAF_ADD_ATOM(troupe, troupe, repl_tick_atom, "repltick")
 
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
 #include "actors/persistence/rdb.h"
 #include "actors/shard/keyspace/keyspace.h"
 
@@ -21,6 +22,8 @@ RdbSaveInfo MakeInfo(const ServerContext& server) {
   info.now_ms = server.clock().UnixMs();
   struct mallinfo2 mi = mallinfo2();
   info.used_memory = mi.uordblks + mi.hblkhd;
+  info.compress = server.options().rdbcompression;
+  if (server.fill_repl_info) server.fill_repl_info(&info);
   return info;
 }
 
@@ -45,6 +48,10 @@ Status Snapshotter::SaveNow() {
 
 Status Snapshotter::StartBackgroundSave() {
   if (child_ > 0) return Status::Error("ERR Background save already in progress");
+  if (server_->aof != nullptr && server_->aof->rewrite_in_progress())
+    return Status::Error(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to "
+        "schedule a BGSAVE whenever possible.");
   last_bgsave_try_ms_ = server_->clock().UnixMs();
   RdbSaveInfo info = MakeInfo(*server_);
   std::string path = Path();
@@ -63,6 +70,7 @@ Status Snapshotter::StartBackgroundSave() {
   server_->latest_fork_usec = server_->clock().MonotonicUs() - fork_start_us;
   server_->total_forks++;
   child_ = pid;
+  keyspace_->fork_child_active = true;
   child_start_ms_ = last_bgsave_try_ms_;
   dirty_at_fork_ = keyspace_->dirty;
   spdlog::info("Background saving started by pid {}", pid);
@@ -85,6 +93,8 @@ void Snapshotter::Reap(int status) {
   }
   last_bgsave_ok_ = ok;
   child_ = -1;
+  keyspace_->fork_child_active = false;
+  if (on_bgsave_done) on_bgsave_done(ok);
 }
 
 void Snapshotter::Cron() {
@@ -94,6 +104,7 @@ void Snapshotter::Cron() {
     if (done == child_) Reap(status);
     return;
   }
+  if (server_->aof != nullptr && server_->aof->rewrite_in_progress()) return;  // one child at a time
   int64_t now = server_->clock().UnixMs();
   for (const SavePoint& sp : server_->options().save_points) {
     bool due = static_cast<int64_t>(keyspace_->dirty) >= sp.changes &&
@@ -114,6 +125,7 @@ void Snapshotter::KillChild() {
   waitpid(child_, &status, 0);
   unlink(("temp-" + std::to_string(child_) + ".rdb").c_str());
   child_ = -1;
+  keyspace_->fork_child_active = false;
 }
 
 int64_t Snapshotter::current_bgsave_time_sec() const {
@@ -121,6 +133,11 @@ int64_t Snapshotter::current_bgsave_time_sec() const {
 }
 
 std::string Snapshotter::SaveBeforeShutdown(bool save, bool nosave, bool force) {
+  // Saving half a loaded dataset would overwrite the file being loaded.
+  if (server_->loading) {
+    save = false;
+    nosave = true;
+  }
   if (child_ > 0) {
     spdlog::warn("There is a child saving an .rdb. Killing it!");
     KillChild();

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "actors/common/status.h"
@@ -34,7 +35,8 @@ class Snapshotter {
   // Stops a running child (shutdown), removing its temp file.
   void KillChild();
   // The save SHUTDOWN (or SIGTERM) asks for: returns an error text when the
-  // server must not exit, "" otherwise.
+  // server must not exit, "" otherwise. Never saves while a dataset is
+  // being loaded (ServerContext::loading), as Redis.
   std::string SaveBeforeShutdown(bool save, bool nosave, bool force);
 
   // <dir>/<dbfilename>, dir being the working directory.
@@ -49,6 +51,13 @@ class Snapshotter {
 
  private:
   void Reap(int status);
+
+ public:
+  // Called after a BGSAVE ended (true = the file is complete): replicas
+  // waiting for a full sync get it. Set by main().
+  std::function<void(bool ok)> on_bgsave_done;
+
+ private:
 
   Keyspace* keyspace_;
   ServerContext* server_;

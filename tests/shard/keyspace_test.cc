@@ -92,5 +92,23 @@ TEST(Keyspace, RenameAndSwap) {
   EXPECT_NE(ks.db(1).LookupRead("b"), nullptr);
 }
 
+// While a BGSAVE child shares the pages, a read must not write the entry
+// (its access stamp): that would copy the page.
+TEST(Keyspace, ReadsLeaveAccessStampsAloneWhileAForkChildRuns) {
+  ManualClock clock;
+  Keyspace ks(1, &clock);
+  ks.UpdateTime();
+  ks.db(0).SetString("k", "v");
+  uint32_t stamp = ks.db(0).Peek("k")->lru();
+  clock.AdvanceMs(10000);
+  ks.UpdateTime();
+  ks.fork_child_active = true;
+  ASSERT_NE(ks.db(0).LookupRead("k"), nullptr);
+  EXPECT_EQ(ks.db(0).Peek("k")->lru(), stamp);
+  ks.fork_child_active = false;
+  ASSERT_NE(ks.db(0).LookupRead("k"), nullptr);
+  EXPECT_NE(ks.db(0).Peek("k")->lru(), stamp);
+}
+
 }  // namespace
 }  // namespace troupe

@@ -1,20 +1,31 @@
 // Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME LASTSAVE SHUTDOWN
 // MONITOR SLOWLOG DEBUG. INFO lives in info_section.cc. Handlers run inline
 // in the client session on the multiplexer thread; SHUTDOWN goes through the
-// node's request_shutdown hook.
+// node's request_shutdown hook; DEBUG RELOAD saves and loads synchronously
+// (Snapshotter, LoadingRun over an RdbLoader).
 #include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/loading_run.h"
+#include "actors/persistence/rdb_loader.h"
+#include "actors/persistence/snapshotter.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/object_info.h"
 
 namespace troupe {
 namespace {
+
+// DEBUG POPULATE writes key names into a 128-byte buffer in Redis.
+constexpr size_t kPopulateMaxKeyLen = 127;
 
 void DbSizeCommand(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db().size())); }
 
@@ -182,6 +193,131 @@ void SlowLogHelpCommand(CommandContext& ctx) {
   ctx.ReplyHelp(kLines);
 }
 
+// DEBUG POPULATE count [prefix] [size]: string keys <prefix>:<n> (prefix
+// "key") holding "value:<n>", cut or zero-padded to `size` bytes when given.
+// Keys that exist are left alone. Not a change for save points or
+// propagation (Redis's populate does not count as dirty either).
+void DebugPopulate(CommandContext& ctx) {
+  int64_t count, size = 0;
+  if (!ParseInt64(ctx.arg(2), &count) || count < 0 ||
+      (ctx.argc() == 5 && (!ParseInt64(ctx.arg(4), &size) || size < 0))) {
+    ctx.reply.Error("ERR value is out of range, must be positive");
+    return;
+  }
+  if (size > ctx.server.options().proto_max_bulk_len) {
+    ctx.reply.Error("ERR size is larger than proto-max-bulk-len");
+    return;
+  }
+  std::string prefix = ctx.argc() >= 4 ? std::string(ctx.arg(3)) : "key";
+  Database& db = ctx.db();
+  uint64_t dirty = ctx.keyspace.dirty;
+  std::string key, value;
+  for (int64_t i = 0; i < count; ++i) {
+    key = prefix + ":" + std::to_string(i);
+    if (key.size() > kPopulateMaxKeyLen) key.resize(kPopulateMaxKeyLen);  // Redis's buffer
+    if (db.LookupWrite(key) != nullptr) continue;
+    value = "value:" + std::to_string(i);
+    if (size > 0) value.resize(static_cast<size_t>(size), '\0');
+    db.SetString(key, value);
+  }
+  ctx.keyspace.dirty = dirty;
+  ctx.reply.Ok();
+}
+
+// Moves every key of `from` into the live keyspace, replacing keys of the
+// same name (DEBUG RELOAD MERGE / NOFLUSH). Not counted as changes.
+void MergeInto(CommandContext& ctx, Keyspace& from) {
+  Keyspace& live = ctx.keyspace;
+  uint64_t dirty = live.dirty;
+  auto added = std::exchange(live.on_key_added, nullptr);
+  std::vector<std::string> keys;
+  for (int i = 0; i < from.db_count(); ++i) {
+    keys.clear();
+    from.db(i).ForEach([&](const Entry* e) { keys.emplace_back(e->key()); });
+    for (const std::string& k : keys) {
+      Entry* e = from.db(i).Detach(k);
+      if (e == nullptr) continue;  // expired meanwhile
+      live.db(i).Delete(k);
+      live.db(i).Attach(e);
+    }
+  }
+  live.on_key_added = std::move(added);
+  live.dirty = dirty;
+}
+
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save the RDB (unless NOSAVE),
+// then load it back, synchronously, with the loader start-up uses. The file
+// is loaded into a scratch keyspace first, so a missing or corrupt file
+// leaves the dataset as it was (Redis flushes first and may be left empty).
+// By default the loaded data replaces the dataset; NOFLUSH keeps it and
+// adds the file's keys (a key in both is an error unless MERGE, where the
+// file's value wins).
+void DebugReload(CommandContext& ctx) {
+  bool merge = false, flush = true, save = true;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (EqualsIgnoreCase(opt, "MERGE")) merge = true;
+    else if (EqualsIgnoreCase(opt, "NOFLUSH")) flush = false;
+    else if (EqualsIgnoreCase(opt, "NOSAVE")) save = false;
+    else {
+      ctx.reply.Error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      return;
+    }
+  }
+  ServerContext& server = ctx.server;
+  const ServerOptions& opts = server.options();
+  if (server.loading || server.snapshotter == nullptr) {
+    ctx.reply.Error("ERR Error trying to load the RDB dump");
+    return;
+  }
+  if (save && !server.snapshotter->SaveNow().ok()) {
+    ctx.reply.Error("ERR");
+    return;
+  }
+  Keyspace& live = ctx.keyspace;
+  Keyspace scratch(live.db_count(), &live.clock());
+  scratch.SetLfu(live.lfu_mode(), static_cast<int>(opts.lfu_log_factor),
+                 static_cast<int>(opts.lfu_decay_time));
+  scratch.set_is_replica(live.is_replica());
+  scratch.UpdateTime();
+  RdbLoadOptions load_options = RdbLoadOptionsFor(opts);
+  load_options.is_replica = live.is_replica();
+  auto loader = RdbLoader::Open(server.snapshotter->Path(), &scratch, load_options);
+  Status loaded = loader.ok() ? Status::Ok() : loader.status();
+  if (loaded.ok()) {
+    LoadingRun run(std::move(*loader), &server, LoadingRun::Purpose::kDebugReload);
+    loaded = run.RunToEnd();
+  }
+  if (!loaded.ok()) {
+    spdlog::warn("{}", loaded.message());
+    ctx.reply.Error("ERR Error trying to load the RDB dump");
+    return;
+  }
+  if (flush) {
+    for (int i = 0; i < live.db_count(); ++i) {
+      NotifyAllKeys(ctx, live.db(i));
+      live.db(i).SwapContents(scratch.db(i));  // the old data leaves with `scratch`
+    }
+  } else {
+    if (!merge) {
+      for (int i = 0; i < scratch.db_count(); ++i) {
+        std::string dup;
+        scratch.db(i).ForEach([&](const Entry* e) {
+          if (dup.empty() && live.db(i).Peek(e->key()) != nullptr) dup = e->key();
+        });
+        if (!dup.empty()) {
+          spdlog::warn("RDB has duplicated key '{}' in DB {}", dup, i);
+          ctx.reply.Error("ERR Error trying to load the RDB dump");
+          return;
+        }
+      }
+    }
+    MergeInto(ctx, scratch);
+  }
+  spdlog::warn("DB reloaded by DEBUG RELOAD");
+  ctx.reply.Ok();
+}
+
 // DEBUG subcommand ..., gated by enable-debug-command like Redis 7.0.
 void DebugCommand(CommandContext& ctx) {
   const std::string& mode = ctx.server.options().enable_debug_command;
@@ -220,11 +356,22 @@ void DebugCommand(CommandContext& ctx) {
                        " lru:" + std::to_string(e->lru()) +
                        " lru_seconds_idle:" + std::to_string(idle);
     ctx.reply.Simple(text);
+  } else if (EqualsIgnoreCase(sub, "POPULATE") && ctx.argc() >= 3 && ctx.argc() <= 5) {
+    DebugPopulate(ctx);
+  } else if (EqualsIgnoreCase(sub, "RELOAD")) {
+    DebugReload(ctx);
   } else if (EqualsIgnoreCase(sub, "HELP") && ctx.argc() == 2) {
     static const char* kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "OBJECT <key>",
         "    Show low level info about the key and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys <prefix>:<n> (prefix 'key') valued 'value:<n>', cut or",
+        "    zero-padded to <size> bytes when given. Existing keys are left alone.",
+        "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+        "    Save the RDB file and load it back. NOSAVE loads the file on disk as it is;",
+        "    NOFLUSH keeps the current keys (a key also in the file is an error, unless",
+        "    MERGE, where the file's value wins). A file that fails to load changes nothing.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables the active expiry cycle.",
         "SLEEP <seconds>",

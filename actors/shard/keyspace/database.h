@@ -87,6 +87,8 @@ class Database {
   size_t ExpireSweep(size_t max_buckets);
   // Releases table memory after many deletions.
   void ShrinkIfSparse() { dict_.ShrinkIfSparse(); }
+  // Makes room for `keys` entries at once (RDB loading's size hint).
+  void Reserve(size_t keys) { dict_.Reserve(keys); }
   // Exchanges the contents of two databases (SWAPDB).
   void SwapContents(Database& other);
 

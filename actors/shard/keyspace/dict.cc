@@ -149,6 +149,12 @@ void Dict::ShrinkIfSparse() {
   Rehash(target);
 }
 
+void Dict::Reserve(size_t n) {
+  size_t want = mask_ + 1;
+  while (want < n) want *= 2;
+  if (want > mask_ + 1) Rehash(want);
+}
+
 void Dict::Rehash(size_t new_bucket_count) {
   Entry** fresh = AllocateBuckets(new_bucket_count);
   size_t new_mask = new_bucket_count - 1;

@@ -50,6 +50,9 @@ class Dict {
   void Clear();
   // Halves the table while it is less than 1/8 full.
   void ShrinkIfSparse();
+  // Grows the table at once to hold `n` entries without a resize on the
+  // way (loading a file that announces its size). Never shrinks.
+  void Reserve(size_t n);
 
   // One SCAN step: calls fn for every entry of the bucket(s) at `cursor`
   // and returns the next cursor (0 when done).
