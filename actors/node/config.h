@@ -73,13 +73,58 @@ struct ServerOptions {
   std::vector<SavePoint> save_points = {{3600, 1}, {300, 100}, {60, 10000}};
   // RDB file name inside `dir` (`dbfilename`).
   std::string dbfilename = "dump.rdb";
+  // LZF-compress strings in RDB files (`rdbcompression`).
+  bool rdbcompression = true;
+  // Write and verify the RDB's CRC64 trailer (`rdbchecksum`).
+  bool rdbchecksum = true;
   // Append-only file enabled (`appendonly`).
   bool appendonly = false;
+  // AOF fsync policy: "always", "everysec" or "no" (`appendfsync`).
+  std::string appendfsync = "everysec";
+  // AOF base name and folder inside `dir` (`appendfilename`, `appenddirname`).
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  // The AOF base file is an RDB snapshot rather than commands (`aof-use-rdb-preamble`).
+  bool aof_use_rdb_preamble = true;
+  // Load the valid prefix of an AOF whose last command is cut short (`aof-load-truncated`).
+  bool aof_load_truncated = true;
+  // Automatic BGREWRITEAOF: when the AOF grew by this percentage over its size
+  // after the last rewrite, and is at least min-size bytes; 0 = off.
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
   // `replicaof` / `slaveof` from the config file: host and port, empty = master.
   std::string replicaof_host;
   int replicaof_port = 0;
-  // `replica-announce-ip`, empty = not set.
+  // `replica-announce-ip`, empty = not set; `replica-announce-port`, 0 = the real port.
   std::string replica_announce_ip;
+  int replica_announce_port = 0;
+  // Credentials a replica uses with its master (`masterauth`, `masteruser`).
+  std::string masterauth;
+  std::string masteruser;
+  // A replica refuses writes from clients (`replica-read-only`).
+  bool replica_read_only = true;
+  // A replica without a master link still answers reads (`replica-serve-stale-data`).
+  bool replica_serve_stale_data = true;
+  // Sentinel's promotion preference, 0 = never (`replica-priority`).
+  int64_t replica_priority = 100;
+  // Whether sentinels report this replica (`replica-announced`).
+  bool replica_announced = true;
+  // The master's backlog of recent stream bytes for partial resyncs, and how
+  // long it is kept without replicas (`repl-backlog-size`, `repl-backlog-ttl`).
+  int64_t repl_backlog_size = 1024 * 1024;
+  int64_t repl_backlog_ttl_s = 3600;
+  // Link timeout and the master's PING period (`repl-timeout`, `repl-ping-replica-period`).
+  int64_t repl_timeout_s = 60;
+  int64_t repl_ping_replica_period_s = 10;
+  // Full syncs wait this long for more replicas before the snapshot starts
+  // (`repl-diskless-sync`, `repl-diskless-sync-delay`); the snapshot goes
+  // through the RDB file either way.
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay_s = 5;
+  // Writes need this many replicas with a lag of at most max-lag seconds
+  // (`min-replicas-to-write`, `min-replicas-max-lag`); 0 = no check.
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag_s = 10;
   // Cluster mode (`cluster-enabled`).
   bool cluster_enabled = false;
   // nodes.conf name (`cluster-config-file`).

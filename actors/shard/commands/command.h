@@ -70,7 +70,8 @@ class SessionHooks {
  public:
   virtual ~SessionHooks() = default;
   // See CommandContext::BlockOn.
-  virtual void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) = 0;
+  virtual void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array,
+                       bool rerun_on_timeout) = 0;
 };
 
 // What a handler is given. References stay valid for the handler's run.
@@ -84,6 +85,7 @@ struct CommandContext {
 
   SessionHooks* session = nullptr;  // the connection, when there is one
   bool in_exec = false;              // running inside MULTI/EXEC: never block
+  bool block_timed_out = false;      // re-run at its block's timeout (rerun_on_timeout)
 
   Database& db() { return keyspace.db(client.db); }
   std::string_view arg(size_t i) const { return argv[i]; }
@@ -118,9 +120,12 @@ struct CommandContext {
   // although inside MULTI BLMOVE/BRPOPLPUSH answer a null bulk.
   // Inside MULTI/EXEC (or without a connection) can_block() is false and
   // the handler replies the timeout reply itself, as Redis does.
+  // With `rerun_on_timeout` (WAIT), the timeout re-runs the command with
+  // block_timed_out set instead, and the handler writes the final reply.
   bool can_block() const { return session != nullptr && !in_exec; }
-  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) {
-    session->BlockOn(keys, timeout_ms, null_array);
+  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array,
+               bool rerun_on_timeout = false) {
+    session->BlockOn(keys, timeout_ms, null_array, rerun_on_timeout);
   }
 
   // After removing elements from a collection in place: a collection left
@@ -145,6 +150,19 @@ struct CommandContext {
   // Keyspace notifications: call after a change, e.g.
   // ctx.Notify(kNotifyList, "lpush", key). Cheap when notifications are off.
   void Notify(uint32_t klass, std::string_view event, std::string_view key);
+
+  // Propagation to the AOF and replicas (actors/shard/propagation/). A
+  // write command that changed the dataset is recorded as it was called.
+  // A handler whose effect must be recorded differently says what to
+  // record instead: PropagateAs (call it once per command to record, e.g.
+  // SET key value PXAT <ms> for SETEX, SREM for SPOP; none at all when
+  // nothing changed), or PreventPropagation. propagating() tells whether
+  // anybody listens, so a handler can skip building the operations.
+  bool propagating() const;
+  void PropagateAs(std::vector<std::string> argv);
+  void PreventPropagation() { propagation_overridden = true; }
+  bool propagation_overridden = false;
+  std::vector<std::vector<std::string>> propagate_ops{};
 };
 
 using CommandHandler = void (*)(CommandContext&);

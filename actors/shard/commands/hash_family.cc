@@ -249,6 +249,7 @@ void HIncrByFloatCommand(CommandContext& ctx) {
   h->Set(ctx.arg(2), text, Limits(ctx));
   h.Commit();
   ctx.Notify(kNotifyHash, "hincrbyfloat", ctx.arg(1));
+  ctx.PropagateAs({"HSET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), text});
   ctx.reply.Bulk(text);
 }
 

@@ -517,7 +517,12 @@ void BLMoveCommand(CommandContext& ctx) {
   if (!ParseEnd(ctx, 3, &from) || !ParseEnd(ctx, 4, &to)) return;
   int64_t timeout_ms;
   if (!ctx.TimeoutArg(5, &timeout_ms)) return;
-  if (TryMove(ctx, ctx.arg(1), ctx.arg(2), from, to, /*blocking=*/true)) return;
+  if (TryMove(ctx, ctx.arg(1), ctx.arg(2), from, to, /*blocking=*/true)) {
+    // Recorded in its non-blocking form (also when a parked client is served).
+    ctx.PropagateAs({"LMOVE", std::string(ctx.arg(1)), std::string(ctx.arg(2)), std::string(ctx.arg(3)),
+                     std::string(ctx.arg(4))});
+    return;
+  }
   BlockOrTimeout(ctx, {std::string(ctx.arg(1))}, timeout_ms, /*bulk=*/true);
 }
 
@@ -525,7 +530,10 @@ void BLMoveCommand(CommandContext& ctx) {
 void BRPopLPushCommand(CommandContext& ctx) {
   int64_t timeout_ms;
   if (!ctx.TimeoutArg(3, &timeout_ms)) return;
-  if (TryMove(ctx, ctx.arg(1), ctx.arg(2), End::kRight, End::kLeft, /*blocking=*/true)) return;
+  if (TryMove(ctx, ctx.arg(1), ctx.arg(2), End::kRight, End::kLeft, /*blocking=*/true)) {
+    ctx.PropagateAs({"RPOPLPUSH", std::string(ctx.arg(1)), std::string(ctx.arg(2))});
+    return;
+  }
   BlockOrTimeout(ctx, {std::string(ctx.arg(1))}, timeout_ms, /*bulk=*/true);
 }
 
@@ -545,6 +553,7 @@ void BlockingPopGeneric(CommandContext& ctx, End end) {
     ctx.reply.Bulk(key);
     ctx.reply.Bulk(Peek(l, end));
     Pop(l, end);
+    ctx.PropagateAs({end == End::kLeft ? "LPOP" : "RPOP", std::string(key)});
     AfterPop(ctx, key, l, end, 1);
     return;
   }
@@ -612,6 +621,8 @@ bool TryMPop(CommandContext& ctx, const MPopArgs& a, bool blocking) {
       ctx.reply.Bulk(Peek(l, a.end));
       Pop(l, a.end);
     }
+    // Recorded as LPOP/RPOP key count, as Redis does.
+    ctx.PropagateAs({a.end == End::kLeft ? "LPOP" : "RPOP", std::string(key), std::to_string(n)});
     AfterPop(ctx, key, l, a.end, n);
     return true;
   }

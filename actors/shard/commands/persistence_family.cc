@@ -1,7 +1,9 @@
 // Persistence commands: SAVE and BGSAVE [SCHEDULE] (the Snapshotter does the
-// work; LASTSAVE is in the server family). Run inline in the client session.
+// work), BGREWRITEAOF (the AppendOnlyFile does); LASTSAVE is in the server
+// family. Run inline in the client session.
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
 #include "actors/persistence/snapshotter.h"
 #include "actors/shard/commands/command_table.h"
 
@@ -28,6 +30,22 @@ void BgSaveCommand(CommandContext& ctx) {
     ctx.reply.Error(s.message());
 }
 
+void BgRewriteAofCommand(CommandContext& ctx) {
+  AppendOnlyFile* aof = ctx.server.aof;
+  if (aof == nullptr) {
+    ctx.reply.Error("ERR append only file is not available");
+    return;
+  }
+  bool scheduled = false;
+  Status s = aof->StartRewrite(&scheduled);
+  if (!s.ok())
+    ctx.reply.Error(s.message());
+  else if (scheduled)
+    ctx.reply.Simple("Background append only file rewriting scheduled");
+  else
+    ctx.reply.Simple("Background append only file rewriting started");
+}
+
 }  // namespace
 
 void RegisterPersistenceFamily(CommandTable& t) {
@@ -36,6 +54,8 @@ void RegisterPersistenceFamily(CommandTable& t) {
             "Synchronously save the dataset to disk", "@dangerous"));
   t.Add(Cmd("bgsave", -1, A | N | kCmdNoAsyncLoading, 0, 0, 0, BgSaveCommand, "server", "1.0.0",
             "Asynchronously save the dataset to disk", "@dangerous"));
+  t.Add(Cmd("bgrewriteaof", 1, A | N | kCmdNoAsyncLoading, 0, 0, 0, BgRewriteAofCommand, "server", "1.0.0",
+            "Asynchronously rewrite the append-only file", "@dangerous"));
 }
 
 }  // namespace troupe

@@ -11,6 +11,7 @@
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/shard/propagation/propagation.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/pubsub/pubsub_registry.h"
 
@@ -101,6 +102,8 @@ void PublishCommand(CommandContext& ctx) {
   PubSubRegistry* reg = Registry(ctx);
   if (reg == nullptr) return;
   ctx.reply.Integer(static_cast<int64_t>(reg->Publish(ctx.arg(1), ctx.arg(2))));
+  // Replicas deliver it to their own subscribers; the AOF does not keep it.
+  if (ctx.propagating()) ctx.server.propagation->Add(ctx.client.db, ctx.argv, kPropagateRepl);
 }
 
 void SPublishCommand(CommandContext& ctx) {
@@ -177,16 +180,16 @@ void PubSubHelpCommand(CommandContext& ctx) {
 
 void RegisterPubSubFamily(CommandTable& t) {
   const uint32_t P = kCmdPubsub, N = kCmdNoscript, L = kCmdLoading | kCmdStale, F = kCmdFast,
-                 S = kCmdSubscribedContext;
-  t.Add(Cmd("subscribe", -2, P | N | L | S, 0, 0, 0, SubscribeCommand, "pubsub", "2.0.0",
+                 S = kCmdSubscribedContext, X = kCmdSentinel;  // X: also in sentinel mode
+  t.Add(Cmd("subscribe", -2, P | N | L | S | X, 0, 0, 0, SubscribeCommand, "pubsub", "2.0.0",
             "Listen for messages published to the given channels"));
-  t.Add(Cmd("unsubscribe", -1, P | N | L | S, 0, 0, 0, UnsubscribeCommand, "pubsub", "2.0.0",
+  t.Add(Cmd("unsubscribe", -1, P | N | L | S | X, 0, 0, 0, UnsubscribeCommand, "pubsub", "2.0.0",
             "Stop listening for messages posted to the given channels"));
-  t.Add(Cmd("psubscribe", -2, P | N | L | S, 0, 0, 0, PSubscribeCommand, "pubsub", "2.0.0",
+  t.Add(Cmd("psubscribe", -2, P | N | L | S | X, 0, 0, 0, PSubscribeCommand, "pubsub", "2.0.0",
             "Listen for messages published to channels matching the given patterns"));
-  t.Add(Cmd("punsubscribe", -1, P | N | L | S, 0, 0, 0, PUnsubscribeCommand, "pubsub", "2.0.0",
+  t.Add(Cmd("punsubscribe", -1, P | N | L | S | X, 0, 0, 0, PUnsubscribeCommand, "pubsub", "2.0.0",
             "Stop listening for messages posted to channels matching the given patterns"));
-  t.Add(Cmd("publish", 3, P | L | F | kCmdMayReplicate, 0, 0, 0, PublishCommand, "pubsub", "2.0.0",
+  t.Add(Cmd("publish", 3, P | L | F | kCmdMayReplicate | X, 0, 0, 0, PublishCommand, "pubsub", "2.0.0",
             "Post a message to a channel"));
   t.Add(Cmd("ssubscribe", -2, P | N | L | S, 1, -1, 1, SSubscribeCommand, "pubsub", "7.0.0",
             "Listen for messages published to the given shard channels")

@@ -127,7 +127,14 @@ void SPopCommand(CommandContext& ctx) {
       ctx.reply.Null();
       return;
     }
-    s->PopRandom(rng, 1, [&](std::string_view m) { ctx.reply.Bulk(m); });
+    // The random choice is recorded as its outcome: SREM key member.
+    bool record = ctx.propagating();
+    std::vector<std::string> srem;
+    s->PopRandom(rng, 1, [&](std::string_view m) {
+      ctx.reply.Bulk(m);
+      if (record) srem = {"SREM", std::string(key), std::string(m)};
+    });
+    ctx.PropagateAs(std::move(srem));
     ctx.Notify(kNotifySet, "spop", key);
     DeleteIfEmpty(ctx, key, s);
     return;
@@ -147,6 +154,7 @@ void SPopCommand(CommandContext& ctx) {
   ctx.reply.SetHeader(n);
   if (n == s->size()) {
     s->ForEach([&](std::string_view m) { ctx.reply.Bulk(m); });
+    ctx.PropagateAs({"DEL", std::string(key)});
     ctx.db().Delete(key);
     ctx.Notify(kNotifySet, "spop", key);
     ctx.Notify(kNotifyGeneric, "del", key);
@@ -155,7 +163,18 @@ void SPopCommand(CommandContext& ctx) {
   // Redis keeps the members that stay in a set built anew when they are few
   // (remaining * 5 <= count), which re-picks the encoding.
   bool rebuilt = (s->size() - n) * 5 <= n;
-  s->PopRandom(rng, n, [&](std::string_view m) { ctx.reply.Bulk(m); });
+  // Recorded as SREMs of the members taken, at most 1024 per command.
+  bool record = ctx.propagating();
+  std::vector<std::string> srem;
+  s->PopRandom(rng, n, [&](std::string_view m) {
+    ctx.reply.Bulk(m);
+    if (!record) return;
+    if (srem.empty()) srem = {"SREM", std::string(key)};
+    srem.emplace_back(m);
+    if (srem.size() == 2 + 1024) ctx.PropagateAs(std::move(srem)), srem.clear();
+  });
+  if (srem.size() > 2) ctx.PropagateAs(std::move(srem));
+  ctx.PreventPropagation();
   if (rebuilt) s->Reencode(Limits(ctx));
   ctx.db().Modified(key);
   ctx.Notify(kNotifySet, "spop", key);

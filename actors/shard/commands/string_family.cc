@@ -87,6 +87,10 @@ void SetCommand(CommandContext& ctx) {
   db.SetString(ctx.arg(1), ctx.arg(2), when_ms, keepttl);
   ctx.Notify(kNotifyString, "set", ctx.arg(1));
   if (expire.given) ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+  // A relative TTL is recorded as an absolute one, so a replica or an AOF
+  // replayed later expires the key at the same moment.
+  if (expire.given && ctx.propagating())
+    ctx.PropagateAs({"SET", std::string(ctx.arg(1)), std::string(ctx.arg(2)), "PXAT", std::to_string(when_ms)});
   if (!get) ctx.reply.Ok();
 }
 
@@ -112,6 +116,8 @@ void SetExGeneric(CommandContext& ctx, bool seconds) {
   ctx.db().SetString(ctx.arg(1), ctx.arg(3), when_ms);
   ctx.Notify(kNotifyString, "set", ctx.arg(1));
   ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+  if (ctx.propagating())
+    ctx.PropagateAs({"SET", std::string(ctx.arg(1)), std::string(ctx.arg(3)), "PXAT", std::to_string(when_ms)});
   ctx.reply.Ok();
 }
 void SetExCommand(CommandContext& ctx) { SetExGeneric(ctx, true); }
@@ -175,6 +181,7 @@ void GetDelCommand(CommandContext& ctx) {
   }
   ctx.reply.Bulk(e->str());
   if (ctx.db().Delete(ctx.arg(1))) ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
+  ctx.PropagateAs({"DEL", std::string(ctx.arg(1))});
 }
 
 // GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
@@ -208,12 +215,17 @@ void GetExCommand(CommandContext& ctx) {
     if (when_ms <= ctx.keyspace.now_ms() && !ctx.keyspace.is_replica()) {
       db.Delete(ctx.arg(1));
       ctx.Notify(kNotifyGeneric, "del", ctx.arg(1));
+      ctx.PropagateAs({"DEL", std::string(ctx.arg(1))});
     } else {
       db.SetExpire(ctx.arg(1), when_ms);
       ctx.Notify(kNotifyGeneric, "expire", ctx.arg(1));
+      ctx.PropagateAs({"PEXPIREAT", std::string(ctx.arg(1)), std::to_string(when_ms)});
     }
   } else if (persist) {
-    if (db.Persist(ctx.arg(1))) ctx.Notify(kNotifyGeneric, "persist", ctx.arg(1));
+    if (db.Persist(ctx.arg(1))) {
+      ctx.Notify(kNotifyGeneric, "persist", ctx.arg(1));
+      ctx.PropagateAs({"PERSIST", std::string(ctx.arg(1))});
+    }
   }
 }
 
@@ -318,6 +330,8 @@ void IncrByFloatCommand(CommandContext& ctx) {
   db.SetString(ctx.arg(1), text, -1, /*keep_ttl=*/true);
   db.MarkEncoding(ctx.arg(1), Entry::kNoIntEncoding);  // built as a plain string
   ctx.Notify(kNotifyString, "incrbyfloat", ctx.arg(1));
+  // The result, not the increment: float arithmetic may differ elsewhere.
+  ctx.PropagateAs({"SET", std::string(ctx.arg(1)), text, "KEEPTTL"});
   ctx.reply.Bulk(text);
 }
 

@@ -557,6 +557,8 @@ void GenericZPop(CommandContext& ctx, const std::vector<std::string_view>& keys,
     ctx.reply.Double(score);
   }
   ctx.Notify(kNotifyZSet, highest ? "zpopmax" : "zpopmin", key);
+  // ZMPOP and the blocking forms are recorded as ZPOPMIN/ZPOPMAX key count.
+  ctx.PropagateAs({highest ? "ZPOPMAX" : "ZPOPMIN", std::string(key), std::to_string(n)});
   AfterRemoval(ctx, key, z);
 }
 
