@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
 #include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/keyspace/keyspace.h"
@@ -54,11 +55,13 @@ struct Session final : SessionHooks {
   BlockedClient blocked;
   std::vector<std::string> blocked_argv;
   bool blocked_null_array = true;
+  bool blocked_rerun_on_timeout = false;
   uint64_t block_seq = 0;
   bool in_retry = false;
   bool reblocked = false;
 
-  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) override;
+  void BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array,
+               bool rerun_on_timeout) override;
   bool retry_scheduled = false;
   bool closed = false;
 
@@ -111,6 +114,7 @@ void Execute(Session& s, std::vector<char>& out) {
   c.last_interaction_ms = ks.now_ms();
   c.commands++;
   auto mode_before = c.reply_mode;
+  bool was_replica = c.is_replica;
   size_t reply_start = out.size();
   RespWriter writer(&out, c.protocol);
   CommandContext ctx{s.argv, writer, c, ks, s.server()};
@@ -120,8 +124,11 @@ void Execute(Session& s, std::vector<char>& out) {
   // any other command runs (Redis's order).
   BlockingRegistry* blocking = s.server().blocking;
   if (blocking != nullptr && blocking->has_ready_keys()) blocking->ServeReadyKeys();
-  // CLIENT REPLY OFF|SKIP: drop what this command wrote.
-  if (c.reply_mode == ClientState::ReplyMode::kOff) {
+  // CLIENT REPLY OFF|SKIP: drop what this command wrote; a replica's
+  // connection carries the replication stream, never replies.
+  if (was_replica && c.is_replica) {
+    out.resize(reply_start);
+  } else if (c.reply_mode == ClientState::ReplyMode::kOff) {
     out.resize(reply_start);
   } else if (mode_before == ClientState::ReplyMode::kSkip) {
     out.resize(reply_start);
@@ -181,7 +188,23 @@ void ResumeAfterBlock(Session& s) {
   caf::anon_send(caf::actor_cast<caf::actor>(s.self), resume_atom_v);
 }
 
+// The timeout of a command blocked with rerun_on_timeout (WAIT): it runs
+// once more, told so, and writes its own final reply.
+void RerunTimedOut(Session& s) {
+  std::vector<std::string_view> argv(s.blocked_argv.begin(), s.blocked_argv.end());
+  RespWriter writer(&s.self->wr_buf(s.hdl), s.client.protocol);
+  s.keyspace().UpdateTime();
+  CommandContext ctx{argv, writer, s.client, s.keyspace(), s.server()};
+  ctx.session = &s;
+  ctx.block_timed_out = true;
+  CommandTable::Instance().Dispatch(ctx);
+}
+
 void WriteBlockTimeoutReply(Session& s) {
+  if (s.blocked_rerun_on_timeout) {
+    RerunTimedOut(s);
+    return;
+  }
   RespWriter w(&s.self->wr_buf(s.hdl), s.client.protocol);
   if (s.blocked_null_array)
     w.NullArray();
@@ -204,12 +227,14 @@ bool RetryBlocked(Session& s) {
   CommandTable::Instance().Dispatch(ctx);
   s.in_retry = false;
   if (s.reblocked) return false;
+  if (s.server().aof != nullptr) s.server().aof->BeforeReplies();
   s.self->flush(s.hdl);
   ResumeAfterBlock(s);
   return true;
 }
 
-void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array) {
+void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, bool null_array,
+                      bool rerun_on_timeout) {
   if (in_retry) {  // still nothing to take: stay parked, in the same place
     reblocked = true;
     return;
@@ -219,6 +244,7 @@ void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, 
   blocked.keys = keys;
   blocked_argv.assign(argv.begin(), argv.end());
   blocked_null_array = null_array;
+  blocked_rerun_on_timeout = rerun_on_timeout;
   Session* self_session = this;
   blocked.retry = [self_session] { return RetryBlocked(*self_session); };
   server().blocking->Block(&blocked);
@@ -312,6 +338,9 @@ void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
     return;
   }
   if (!out.empty()) {
+    // The AOF is written (and, with appendfsync always, fsynced) before
+    // any reply acknowledging those writes leaves.
+    if (server.aof != nullptr) server.aof->BeforeReplies();
     server.stats.total_writes_processed++;
     s.self->flush(s.hdl);
   }
@@ -338,6 +367,21 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
   };
   c.push = [addr](std::string frame) {
     if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, push_atom_v, std::move(frame));
+  };
+  // The replication stream and RDB transfers to a replica, written now (same
+  // thread); the backlog of unsent bytes is tracked for the output limit.
+  Session* raw = s.get();
+  c.send_raw = [raw](std::string_view bytes) {
+    if (raw->closed) return;
+    if (!raw->tracks_output) {
+      raw->tracks_output = true;
+      raw->self->ack_writes(raw->hdl, true);
+    }
+    raw->unsent_bytes += bytes.size();
+    raw->client.unsent_bytes = raw->unsent_bytes;
+    auto& buf = raw->self->wr_buf(raw->hdl);
+    buf.insert(buf.end(), bytes.begin(), bytes.end());
+    raw->self->flush(raw->hdl);
   };
   server.clients[c.id] = &c;
   server.stats.total_connections_received++;
@@ -377,6 +421,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
       [s](const caf::io::data_transferred_msg& msg) {
         s->unsent_bytes = msg.remaining;
         s->client.output_bytes = msg.remaining;
+        s->client.unsent_bytes = msg.remaining;
       },
   };
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,25 @@ struct ClientState {
   // Asks the owning session to close the connection (CLIENT KILL). Set by
   // the session; safe to call from any command on the multiplexer thread.
   std::function<void()> kill;
+
+  // Replication. is_replica: this connection is a replica of ours (after
+  // SYNC/PSYNC; CLIENT LIST flag S): it gets the replication stream instead
+  // of replies. is_master: the fake client that applies our master's stream
+  // (flag M): its commands are never refused as writes to a read-only
+  // replica. woff: the master offset right after this client's last
+  // command (WAIT counts replicas that acknowledged it).
+  bool is_replica = false;
+  bool is_master = false;
+  // What a replica said in REPLCONF before its PSYNC.
+  int repl_listening_port = 0;
+  std::string repl_ip;
+  bool repl_capa_eof = false, repl_capa_psync2 = false;
+  uint64_t woff = 0;
+  // Writes raw bytes (the replication stream, an RDB transfer) to this
+  // connection now, outside any reply; set by the session.
+  std::function<void(std::string_view)> send_raw;
+  // Bytes written to the connection but not yet sent (output limit of replicas).
+  uint64_t unsent_bytes = 0;
 };
 
 }  // namespace troupe

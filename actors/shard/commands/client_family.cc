@@ -15,6 +15,8 @@ namespace {
 
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
+  if (c.is_replica) flags += 'S';
+  if (c.is_master) flags += 'M';
   if (c.monitor) flags += 'O';
   if (c.blocked) flags += 'b';
   if (c.subscribed()) flags += 'P';
@@ -54,7 +56,11 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
 }
 
 // The client's type for TYPE filters: normal, master, replica, pubsub.
-std::string ClientType(const ClientState& c) { return c.subscribed() ? "pubsub" : "normal"; }
+std::string ClientType(const ClientState& c) {
+  if (c.is_master) return "master";
+  if (c.is_replica) return "replica";
+  return c.subscribed() ? "pubsub" : "normal";
+}
 
 bool KnownClientType(std::string_view t) {
   return EqualsIgnoreCase(t, "normal") || EqualsIgnoreCase(t, "master") ||
