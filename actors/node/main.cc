@@ -20,6 +20,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -31,7 +32,14 @@
 #include "actors/node/logging.h"
 #include "actors/node/node.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
+#include "actors/persistence/aof_loader.h"
+#include "actors/persistence/loading_run.h"
 #include "actors/persistence/rdb.h"
+#include "actors/replication/replication.h"
+#include "actors/sentinel/sentinel_config.h"
+#include "actors/sentinel/sentinel_state.h"
+#include "actors/persistence/rdb_loader.h"
 #include "actors/persistence/snapshotter.h"
 #include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/transaction/watch_registry.h"
@@ -40,6 +48,7 @@
 #include "actors/shard/pubsub/keyspace_events.h"
 #include "actors/shard/pubsub/pubsub_registry.h"
 #include "actors/shard/keyspace/keyspace.h"
+#include "actors/shard/propagation/propagation.h"
 #include "actors/type_ids.h"
 #include "net/listen_sockets.h"
 
@@ -232,29 +241,127 @@ int Run(int argc, char** argv) {
     c.queued.clear();
     c.queued_bytes = 0;
   });
+  // The stream of writes to the AOF and to replicas; a key removed because
+  // its TTL passed is recorded as a DEL (replicas never expire keys
+  // themselves, the master tells them).
+  Propagation propagation;
+  server.propagation = &propagation;
+  {
+    auto notify_expired = keyspace.on_key_expired;
+    keyspace.on_key_expired = [notify_expired, &propagation](int db, std::string_view key) {
+      if (notify_expired) notify_expired(db, key);
+      propagation.Add(db, std::vector<std::string>{"DEL", std::string(key)});
+    };
+  }
+  AppendOnlyFile aof(&keyspace, &server);
+  server.aof = &aof;
+  // Replication: the master side lives here, a replica's link is a broker
+  // the node starts (replicaof in the config is kept across restarts).
+  Replication replication(&keyspace, &server);
+  server.replication = &replication;
+  server.on_client_closed.push_back([&replication](ClientState& c) { replication.ReplicaClosed(c); });
+  snapshotter.on_bgsave_done = [&replication, &snapshotter](bool ok) { replication.BgsaveDone(ok, snapshotter.Path()); };
+  replication.on_ack = [&server] { WakeWaitingClients(server); };
+  server.fill_repl_info = [&replication](RdbSaveInfo* info) { replication.FillSaveInfo(info); };
+  server.on_startup_loaded = [&replication](const DatasetLoadStats& st) {
+    replication.RestoreFromRdb(st.repl_id, st.repl_offset, st.repl_stream_db);
+  };
+  if (!opts.sentinel_mode && !opts.replicaof_host.empty()) replication.SetMaster(opts.replicaof_host, opts.replicaof_port);
+  // Sentinel mode: the `sentinel ...` lines become the sentinel's state.
+  std::unique_ptr<SentinelState> sentinel_state;
+  if (opts.sentinel_mode) {
+    if (access(config.config_file().c_str(), W_OK) != 0) {
+      spdlog::warn("Sentinel config file {} is not writable: {}. Exiting...", config.config_file(),
+                   std::strerror(errno));
+      return 1;
+    }
+    sentinel_state = std::make_unique<SentinelState>(&clock, std::random_device{}());
+    if (Status s = LoadSentinelConfig(config.raw_directives(), sentinel_state.get()); !s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return 1;
+    }
+    sentinel_state->my_port = port;
+    for (const std::string& b : opts.bind) {
+      std::string addr = b[0] == '-' ? b.substr(1) : b;
+      if (addr != "*" && addr.find(':') == std::string::npos) {
+        sentinel_state->my_ip = addr;
+        break;
+      }
+    }
+    if (sentinel_state->config().myid.empty()) sentinel_state->config().myid = RandomHex40();
+    spdlog::warn("Sentinel ID is {}", sentinel_state->config().myid);
+    for (auto& [name, m] : sentinel_state->masters())
+      sentinel_state->Event(true, "+monitor", m.get(), "quorum " + std::to_string(m->quorum));
+    if (Status s = config.Rewrite(sentinel_state->ConfigLines()); !s.ok()) spdlog::warn("{}", s.message());
+    server.sentinel = sentinel_state.get();
+  }
+  // CONFIG SET appendonly yes|no turns the AOF on (with a rewrite) or off.
+  config.OnApply("appendonly", [&aof](const ServerOptions& o) -> Status {
+    if (!o.appendonly) {
+      aof.Disable();
+      return Status::Ok();
+    }
+    return aof.Enable();
+  });
+  // With appendonly yes the AOF, when there is one, is the dataset; the RDB
+  // is read only when there is no AOF yet.
+  std::optional<AofManifest> aof_manifest;
+  if (!opts.sentinel_mode && opts.appendonly) {
+    auto read = ReadAofManifest(opts.appenddirname, opts.appendfilename);
+    if (!read.ok()) {
+      spdlog::warn("{}", read.status().message());
+      return 1;
+    }
+    aof_manifest = std::move(*read);
+  }
+
   // Every write to a key: wake clients blocked on it, fail WATCHing transactions.
   keyspace.on_key_changed = [&blocking, &watches](int db, std::string_view key) {
     blocking.KeyChanged(db, key);
     watches.KeyChanged(db, key);
   };
-  if (!opts.sentinel_mode && access(opts.dbfilename.c_str(), F_OK) == 0) {
-    int64_t load_start_us = clock.MonotonicUs();
-    RdbLoadStats stats;
-    Status loaded_rdb = LoadRdb(opts.dbfilename, &keyspace, /*is_replica=*/false, &stats);
-    if (!loaded_rdb.ok()) {
-      spdlog::warn("{}", loaded_rdb.message());
-      spdlog::warn("Fatal error loading the DB: the server will not start on a partial dataset. "
-                   "Exiting.");
+  // The RDB is loaded by the shard in slices once the actors run, so clients
+  // can connect meanwhile (and are answered -LOADING); with appendonly on,
+  // it is loaded here at once, since the AOF is opened from the dataset.
+  std::unique_ptr<LoadingRun> startup_load;
+  if (!opts.sentinel_mode && !aof_manifest && access(opts.dbfilename.c_str(), F_OK) == 0) {
+    auto loader = RdbLoader::Open(opts.dbfilename, &keyspace, RdbLoadOptionsFor(opts));
+    if (!loader.ok()) {
+      spdlog::warn("Fatal error loading the DB: {}. Exiting.", loader.status().message());
       return 1;
     }
-    if (!stats.redis_ver.empty()) spdlog::info("Loading RDB produced by version {}", stats.redis_ver);
-    if (stats.ctime_s > 0) spdlog::info("RDB age {} seconds", clock.UnixMs() / 1000 - stats.ctime_s);
-    spdlog::info("RDB memory usage when created {:.2f} Mb", static_cast<double>(stats.used_mem) / (1024 * 1024));
-    spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", stats.keys_loaded, stats.keys_expired);
-    spdlog::info("DB loaded from disk: {:.3f} seconds", static_cast<double>(clock.MonotonicUs() - load_start_us) / 1e6);
-    server.rdb_last_load_keys_loaded = stats.keys_loaded;
-    server.rdb_last_load_keys_expired = stats.keys_expired;
+    startup_load = std::make_unique<LoadingRun>(std::move(*loader), &server, LoadingRun::Purpose::kStartup);
+    if (opts.appendonly) {
+      if (Status s = startup_load->RunToEnd(); !s.ok()) {
+        spdlog::warn("{}", s.message());
+        spdlog::warn("Fatal error loading the DB: the server will not start on a partial dataset. Exiting.");
+        return 1;
+      }
+      startup_load.reset();
+    }
+    server.startup_load = startup_load.get();
+  }
+  if (aof_manifest) {
+    int64_t load_start_us = clock.MonotonicUs();
+    AofLoader loader(opts.appenddirname, *aof_manifest, opts.aof_load_truncated, &keyspace, &server);
+    for (;;) {
+      auto step = loader.Step(4096);
+      if (!step.ok()) {
+        spdlog::warn("{}", step.status().message());
+        spdlog::warn("Fatal error loading the DB: the server will not start on a partial dataset. Exiting.");
+        return 1;
+      }
+      if (*step) break;
+    }
+    spdlog::info("DB loaded from append only file: {:.3f} seconds",
+                 static_cast<double>(clock.MonotonicUs() - load_start_us) / 1e6);
     keyspace.dirty = 0;
+  }
+  if (!opts.sentinel_mode && opts.appendonly) {
+    if (Status s = aof.OpenAtStartup(aof_manifest); !s.ok()) {
+      spdlog::warn("{}", s.message());
+      return 1;
+    }
   }
 
   // Termination signals are taken by one thread with sigwait; every other
@@ -275,9 +382,10 @@ int Run(int argc, char** argv) {
     caf::actor_system system{cfg};
     struct mallinfo2 at_start = mallinfo2();
     server.used_memory_startup = at_start.uordblks + at_start.hblkhd;
-    caf::actor node = system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets));
     spdlog::info("Server initialized");
-    spdlog::info("Ready to accept connections");
+    caf::actor node = system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets));
+    // With a start-up load under way, the shard says it when the load is done.
+    if (server.startup_load == nullptr) spdlog::info("Ready to accept connections");
 
     std::thread signal_thread([&signals, node] {
       int shutdown_requests = 0;

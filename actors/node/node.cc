@@ -6,8 +6,14 @@
 
 #include <vector>
 
+#include "actors/node/logging.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
 #include "actors/persistence/snapshotter.h"
+#include "actors/replication/master_link.h"
+#include "actors/sentinel/sentinel.h"
+#include "actors/sentinel/sentinel_state.h"
+#include "actors/replication/replication.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/shard/shard.h"
 #include "actors/type_ids.h"
@@ -24,9 +30,32 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
   deps.server = server;
   caf::actor listener = mm.spawn_broker(Listener, std::move(sockets), deps);
 
+  // Sentinel mode: the broker that watches the masters.
+  caf::actor sentinel;
+  if (server->sentinel != nullptr) sentinel = mm.spawn_broker(Sentinel, server, server->sentinel);
+
+  // The master link of a replica: one broker per REPLICAOF, replaced when
+  // the master changes.
+  auto link = std::make_shared<caf::actor>();
+  Replication* repl = server->replication;
+  if (repl != nullptr) {
+    auto restart_link = [&mm, keyspace, server, repl, link] {
+      if (*link) {
+        caf::anon_send_exit(*link, caf::exit_reason::user_shutdown);
+        *link = nullptr;
+      }
+      SetLogRole(repl->is_replica() ? 'S' : 'M');
+      if (repl->is_replica())
+        *link = mm.spawn_broker(MasterLink, keyspace, server, repl, repl->master_host(), repl->master_port());
+    };
+    repl->on_master_changed = restart_link;
+    if (repl->is_replica()) restart_link();
+  }
+
   caf::actor_addr me = self->address();
   server->request_shutdown = [me, server](const ShutdownRequest& req) -> std::string {
     spdlog::warn("User requested shutdown...");
+    if (server->aof != nullptr) server->aof->Shutdown();
     std::string error = server->snapshotter->SaveBeforeShutdown(req.save, req.nosave, req.force);
     if (!error.empty()) return error;
     if (auto h = caf::actor_cast<caf::actor>(me)) caf::anon_send(h, shutdown_atom_v, int32_t{kShutdownSaved});
@@ -34,8 +63,9 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
   };
 
   return {
-      [self, keyspace, server, shard, listener](shutdown_atom, int32_t flags) {
+      [self, keyspace, server, shard, listener, link, sentinel](shutdown_atom, int32_t flags) {
         if (!(flags & kShutdownSaved)) {
+          if (server->aof != nullptr) server->aof->Shutdown();
           std::string error = server->snapshotter->SaveBeforeShutdown(
               flags & kShutdownSave, flags & kShutdownNoSave, /*force=*/false);
           if (!error.empty()) return;  // logged; the server keeps running, as Redis does
@@ -47,6 +77,9 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
           if (c->kill) c->kill();
         self->send(listener, close_all_atom_v);
         self->send_exit(shard, caf::exit_reason::user_shutdown);
+        if (*link) self->send_exit(*link, caf::exit_reason::user_shutdown);
+        if (sentinel) self->send_exit(sentinel, caf::exit_reason::user_shutdown);
+        if (server->replication != nullptr) server->replication->on_master_changed = nullptr;
         server->request_shutdown = nullptr;
         spdlog::warn("{} is now ready to exit, bye bye...", server->options().sentinel_mode ? "Sentinel" : "Troupe");
         self->quit();

@@ -26,6 +26,12 @@ class Snapshotter;
 class BlockingRegistry;
 class WatchRegistry;
 class PubSubRegistry;
+class Propagation;
+class AppendOnlyFile;
+class Replication;
+class SentinelState;
+struct RdbSaveInfo;
+struct DatasetLoadStats;
 
 // One SLOWLOG entry.
 struct SlowLogEntry {
@@ -136,6 +142,20 @@ class ServerContext {
   BlockingRegistry* blocking = nullptr;
   WatchRegistry* watches = nullptr;
 
+  // The stream of writes to the AOF and replicas; set by main(), nullptr
+  // in unit tests that do not need it.
+  Propagation* propagation = nullptr;
+  // The append-only file (appendonly yes, BGREWRITEAOF); set by main().
+  AppendOnlyFile* aof = nullptr;
+  // Replication state and the master side of the protocol; set by main().
+  Replication* replication = nullptr;
+  // Replication position for RDB snapshots (repl-id, repl-offset aux
+  // fields) and what to do with the one a start-up load found; set by main().
+  std::function<void(RdbSaveInfo*)> fill_repl_info;
+  std::function<void(const DatasetLoadStats&)> on_startup_loaded;
+  // Sentinel mode: what the sentinel knows (SENTINEL commands); set by main().
+  SentinelState* sentinel = nullptr;
+
   // RDB snapshots (SAVE, BGSAVE, save points); set by main().
   Snapshotter* snapshotter = nullptr;
   int64_t latest_fork_usec = 0;
@@ -143,6 +163,18 @@ class ServerContext {
   // Start-up load (INFO persistence).
   uint64_t rdb_last_load_keys_loaded = 0;
   uint64_t rdb_last_load_keys_expired = 0;
+  // Loading a dataset (start-up, DEBUG RELOAD), kept by LoadingRun: while
+  // `loading`, commands without the `loading` flag answer -LOADING, save
+  // points do not fire and a shutdown does not save. The progress fields
+  // are INFO persistence's loading_* lines.
+  bool loading = false;
+  int64_t loading_start_s = 0;        // Unix time the load began
+  uint64_t loading_total_bytes = 0;   // size of the file being loaded
+  uint64_t loading_loaded_bytes = 0;  // bytes of it consumed so far
+  uint64_t loading_rdb_used_mem = 0;  // its used-mem aux field
+  // The start-up load, which the shard runs in steps (load_step_atom) while
+  // clients are served; set by main(), cleared when done.
+  class LoadingRun* startup_load = nullptr;
 
   // Process-wide facts for INFO (set once at start).
   bool daemonized = false;

@@ -82,7 +82,8 @@ TEST(CommandDocs, ShapesAreConsistent) {
         EXPECT_EQ(a.key_spec_index, -1);
       }
       EXPECT_EQ(a.nested(), !a.arguments.empty());
-      if (a.type == DocArgType::kPureToken) {
+      // Redis 7.0.15 reports SENTINEL SIMULATE-FAILURE's modes without a token.
+      if (a.type == DocArgType::kPureToken && c->name != "sentinel|simulate-failure") {
         EXPECT_FALSE(a.token.empty());
       }
       if (a.multiple_token) {

@@ -20,6 +20,8 @@
 //                    ("NX"). A token directly followed by a name:type word
 //                    is always that argument's token.
 //   name=TOKEN       a pure token whose name is not the lower-cased token.
+//   name=            a pure token without a token field (as Redis reports
+//                    SENTINEL SIMULATE-FAILURE's modes).
 //   name:(a | b)     oneof: one of the alternatives (each one argument).
 //   name:{a b}       block: the parts, in order.
 //   [a]              the argument is optional.
@@ -288,6 +290,15 @@ const std::vector<DocRow>& Rows() {
        {{"7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."}}},
       {"save", "O(N) where N is the total number of keys in all databases", ""},
       {"bgsave", "O(1)", "[SCHEDULE@3.2.2]", {{"3.2.2", "Added the `SCHEDULE` option."}}},
+      {"bgrewriteaof", "O(1)", ""},
+      {"replicaof", "O(1)", "args:(host-port:{host:string port:integer} | no-one:{NO ONE})"},
+      {"slaveof", "O(1)", "args:(host-port:{host:string port:integer} | no-one:{NO ONE})", {},
+       "deprecated", "5.0.0", "`REPLICAOF`"},
+      {"role", "O(1)", ""},
+      {"replconf", "O(1)", "", {}, "syscmd"},
+      {"psync", "", "replicationid:string offset:integer"},
+      {"sync", "", ""},
+      {"wait", "O(1)", "numreplicas:integer timeout:integer"},
       {"monitor", "", ""},
       {"slowlog", kDependsOnSubcommand, ""},
       {"slowlog|get", "O(N) where N is the number of entries returned", "[count:integer]",
@@ -333,6 +344,8 @@ const std::vector<DocRow>& Rows() {
 #include "actors/shard/commands/docs_sort.inc"
 #include "actors/shard/commands/docs_transaction.inc"
 #include "actors/shard/commands/docs_pubsub.inc"
+#include "actors/shard/commands/docs_dump.inc"
+#include "actors/shard/commands/docs_sentinel.inc"
   };
   return *rows;
 }
@@ -471,7 +484,7 @@ class GrammarParser {
   }
 
   bool ParsePureToken(std::string_view name, std::string_view token, DocArg* arg) {
-    if (name.empty() || token.empty()) return Fail("empty pure token");
+    if (name.empty()) return Fail("empty pure token");
     arg->type = DocArgType::kPureToken;
     arg->name = std::string(name);
     arg->token = std::string(token);

@@ -9,6 +9,8 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/info_command.h"
+#include "actors/replication/replication.h"
+#include "actors/shard/propagation/propagation.h"
 
 namespace troupe {
 namespace {
@@ -116,6 +118,15 @@ void CommandContext::Notify(uint32_t klass, std::string_view event, std::string_
   if (server.notify) server.notify(klass, event, key, client.db);
 }
 
+bool CommandContext::propagating() const {
+  return server.propagation != nullptr && server.propagation->active();
+}
+
+void CommandContext::PropagateAs(std::vector<std::string> argv) {
+  propagation_overridden = true;
+  if (propagating()) propagate_ops.push_back(std::move(argv));
+}
+
 bool CommandContext::DoubleArg(size_t i, double* out) {
   if (ParseDouble(argv[i], out)) return true;
   NotFloat();
@@ -195,6 +206,8 @@ CommandTable& CommandTable::Instance() {
     RegisterTransactionFamily(*t);
     RegisterPubSubFamily(*t);
     RegisterMemoryFamily(*t);
+    RegisterReplicationFamily(*t);
+    RegisterSentinelFamily(*t);
     return t;
   }();
   return *table;
@@ -295,6 +308,41 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     CountErrors(server, out, reply_start);
     return nullptr;
   }
+  // While a dataset loads, only commands flagged `loading` run. Internal
+  // clients (id 0: the AOF loader replaying commands) are never refused.
+  if (server.loading && !(cmd->flags & kCmdLoading) && ctx.client.id != 0) {
+    ctx.reply.Error("LOADING Redis is loading the dataset in memory");
+    cmd->rejected_calls++;
+    CountErrors(server, out, reply_start);
+    if (ctx.client.in_multi) ctx.client.multi_error = true;
+    return nullptr;
+  }
+  // Replication rules (Redis's processCommand order): a replica refuses
+  // writes from its clients, and (replica-serve-stale-data no) everything
+  // but `stale` commands while its master link is down; a master with
+  // min-replicas-to-write refuses writes without enough good replicas.
+  if (const Replication* repl = server.replication; repl != nullptr && !ctx.client.is_master) {
+    const ServerOptions& o = server.options();
+    const char* refusal = nullptr;
+    bool write = (cmd->flags & kCmdWrite) != 0;
+    if (repl->is_replica()) {
+      if (!o.replica_serve_stale_data && repl->link_state() != MasterLinkState::kConnected &&
+          !(cmd->flags & kCmdStale))
+        refusal = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+      else if (write && o.replica_read_only)
+        refusal = "READONLY You can't write against a read only replica.";
+    } else if (write && o.min_replicas_to_write > 0 && o.min_replicas_max_lag_s > 0 &&
+               repl->GoodReplicas() < o.min_replicas_to_write) {
+      refusal = "NOREPLICAS Not enough good replicas to write.";
+    }
+    if (refusal != nullptr) {
+      ctx.reply.Error(refusal);
+      cmd->rejected_calls++;
+      CountErrors(server, out, reply_start);
+      if (ctx.client.in_multi) ctx.client.multi_error = true;
+      return nullptr;
+    }
+  }
   // Inside MULTI, commands are queued for EXEC (after the checks above).
   if (ctx.client.in_multi && !IsTransactionControl(*cmd)) {
     if (cmd->flags & kCmdNoMulti) {
@@ -311,9 +359,23 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
   }
 
   ctx.client.last_command = &cmd->name;
+  Propagation* propagation = server.propagation;
+  bool propagating = propagation != nullptr && propagation->active();
+  uint64_t dirty_before = ctx.keyspace.dirty;
+  if (propagating) propagation->Begin();
   int64_t start_us = server.clock().MonotonicUs();
   cmd->handler(ctx);
   int64_t duration_us = server.clock().MonotonicUs() - start_us;
+  if (propagating) {
+    int db = ctx.client.db;
+    if (ctx.propagation_overridden) {
+      for (auto& op : ctx.propagate_ops) propagation->Add(db, std::move(op));
+    } else if ((cmd->flags & kCmdWrite) && ctx.keyspace.dirty != dirty_before) {
+      propagation->Add(db, argv);
+    }
+    propagation->End();
+  }
+  if (server.replication != nullptr) ctx.client.woff = server.replication->offset();
 
   cmd->calls++;
   cmd->usec += static_cast<uint64_t>(duration_us);

@@ -48,6 +48,9 @@ class CommandTable {
 void RegisterStringFamily(CommandTable& table);
 void RegisterBitFamily(CommandTable& table);
 void RegisterKeyFamily(CommandTable& table);
+// DUMP and RESTORE (dump_family.cc); RegisterKeyFamily registers them, so
+// they follow the other generic key commands.
+void RegisterDumpFamily(CommandTable& table);
 void RegisterConnectionFamily(CommandTable& table);
 void RegisterClientFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
@@ -63,5 +66,10 @@ void RegisterSortFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterReplicationFamily(CommandTable& table);
+// SENTINEL (sentinel_family.cc): present only in sentinel mode.
+void RegisterSentinelFamily(CommandTable& table);
+// Wakes the clients blocked in WAIT (a replica acknowledged an offset).
+void WakeWaitingClients(ServerContext& server);
 
 }  // namespace troupe

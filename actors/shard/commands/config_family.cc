@@ -76,7 +76,8 @@ void ConfigHelpCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterConfigFamily(CommandTable& t) {
-  const uint32_t A = kCmdAdmin, N = kCmdNoscript, L = kCmdLoading | kCmdStale, S = kCmdSentinel;
+  // Not in sentinel mode: sentinels have SENTINEL CONFIG instead.
+  const uint32_t A = kCmdAdmin, N = kCmdNoscript, L = kCmdLoading | kCmdStale, S = 0;
   CommandSpec config = Cmd("config", -2, S, 0, 0, 0, nullptr, "server", "2.0.0",
                            "A container for server configuration commands");
   config.subcommands = {

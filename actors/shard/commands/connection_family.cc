@@ -208,7 +208,7 @@ void RegisterConnectionFamily(CommandTable& t) {
   t.Add(Cmd("echo", 2, F | L, 0, 0, 0, EchoCommand, "connection", "1.0.0", "Echo the given string"));
   t.Add(Cmd("quit", -1, kCmdNoAuth | L | F | S | kCmdAllowBusy | kCmdNoscript | P, 0, 0, 0, QuitCommand, "connection",
             "1.0.0", "Close the connection"));
-  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy | P, 0, 0, 0, ResetCommand,
+  t.Add(Cmd("reset", 1, kCmdNoAuth | L | F | kCmdNoscript | kCmdAllowBusy | P, 0, 0, 0, ResetCommand,
             "connection", "6.2.0", "Reset the connection"));
   t.Add(Cmd("auth", -2, kCmdNoAuth | L | F | S | kCmdNoscript | kCmdAllowBusy, 0, 0, 0,
             AuthCommand, "connection", "1.0.0", "Authenticate to the server"));

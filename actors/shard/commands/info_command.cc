@@ -13,10 +13,13 @@
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/persistence/aof.h"
+#include "actors/replication/replication.h"
 #include "actors/persistence/snapshotter.h"
 #include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/commands/info_command.h"
+#include "actors/shard/commands/sentinel_family.h"
 #include "actors/shard/commands/version.h"
 #include "actors/shard/pubsub/pubsub_registry.h"
 
@@ -149,9 +152,26 @@ void MemorySection(Info& i, CommandContext& ctx) {
   i.Field("lazyfreed_objects", 0);
 }
 
+// The progress of a load under way, as Redis computes it: the ETA is the
+// elapsed time scaled by the bytes still to read (1 s in the first second).
+void LoadingFields(Info& i, const ServerContext& server) {
+  uint64_t total = server.loading_total_bytes, loaded = server.loading_loaded_bytes;
+  double perc = total ? static_cast<double>(loaded) * 100 / static_cast<double>(total) : 0;
+  uint64_t remaining = total ? (total > loaded ? total - loaded : 0) : 1;
+  int64_t elapsed = server.clock().UnixMs() / 1000 - server.loading_start_s;
+  int64_t eta = 1;
+  if (elapsed > 0) eta = static_cast<int64_t>(static_cast<uint64_t>(elapsed) * remaining / (loaded + 1));
+  i.Field("loading_start_time", server.loading_start_s);
+  i.Field("loading_total_bytes", total);
+  i.Field("loading_rdb_used_mem", server.loading_rdb_used_mem);
+  i.Field("loading_loaded_bytes", loaded);
+  i.Field("loading_loaded_perc", Fixed(perc, 2));
+  i.Field("loading_eta_seconds", eta);
+}
+
 void PersistenceSection(Info& i, CommandContext& ctx) {
   i.Section("Persistence");
-  i.Field("loading", 0);
+  i.Field("loading", ctx.server.loading ? 1 : 0);
   i.Field("async_loading", 0);
   i.Field("current_cow_peak", 0);
   i.Field("current_cow_size", 0);
@@ -170,18 +190,28 @@ void PersistenceSection(Info& i, CommandContext& ctx) {
   i.Field("rdb_last_cow_size", 0);
   i.Field("rdb_last_load_keys_expired", ctx.server.rdb_last_load_keys_expired);
   i.Field("rdb_last_load_keys_loaded", ctx.server.rdb_last_load_keys_loaded);
-  i.Field("aof_enabled", 0);
-  i.Field("aof_rewrite_in_progress", 0);
-  i.Field("aof_rewrite_scheduled", 0);
-  i.Field("aof_last_rewrite_time_sec", -1);
-  i.Field("aof_current_rewrite_time_sec", -1);
-  i.Field("aof_last_bgrewrite_status", "ok");
-  i.Field("aof_rewrites", 0);
-  i.Field("aof_rewrites_consecutive_failures", 0);
-  i.Field("aof_last_write_status", "ok");
+  const AppendOnlyFile* aof = ctx.server.aof;
+  i.Field("aof_enabled", aof && aof->enabled() ? 1 : 0);
+  i.Field("aof_rewrite_in_progress", aof && aof->rewrite_in_progress() ? 1 : 0);
+  i.Field("aof_rewrite_scheduled", aof && aof->rewrite_scheduled() ? 1 : 0);
+  i.Field("aof_last_rewrite_time_sec", aof ? aof->last_rewrite_time_sec() : -1);
+  i.Field("aof_current_rewrite_time_sec", aof ? aof->current_rewrite_time_sec() : -1);
+  i.Field("aof_last_bgrewrite_status", !aof || aof->last_rewrite_ok() ? "ok" : "err");
+  i.Field("aof_rewrites", aof ? aof->rewrites() : 0);
+  i.Field("aof_rewrites_consecutive_failures", aof ? aof->consecutive_failures() : 0);
+  i.Field("aof_last_write_status", !aof || aof->last_write_ok() ? "ok" : "err");
   i.Field("aof_last_cow_size", 0);
   i.Field("module_fork_in_progress", 0);
   i.Field("module_fork_last_cow_size", 0);
+  if (aof && aof->enabled()) {
+    i.Field("aof_current_size", aof->current_size());
+    i.Field("aof_base_size", aof->base_size());
+    i.Field("aof_pending_rewrite", aof->rewrite_scheduled() ? 1 : 0);
+    i.Field("aof_buffer_length", aof->buffer_length());
+    i.Field("aof_pending_bio_fsync", aof->fsync_pending() ? 1 : 0);
+    i.Field("aof_delayed_fsync", aof->delayed_fsync());
+  }
+  if (ctx.server.loading) LoadingFields(i, ctx.server);
 }
 
 void StatsSection(Info& i, CommandContext& ctx) {
@@ -242,17 +272,61 @@ void StatsSection(Info& i, CommandContext& ctx) {
 
 void ReplicationSection(Info& i, CommandContext& ctx) {
   i.Section("Replication");
-  i.Field("role", "master");
-  i.Field("connected_slaves", 0);
+  const Replication* repl = ctx.server.replication;
+  const ServerOptions& o = ctx.server.options();
+  if (repl == nullptr) {
+    i.Field("role", "master");
+    i.Field("connected_slaves", 0);
+    return;
+  }
+  int64_t now = ctx.server.clock().UnixMs();
+  i.Field("role", repl->is_replica() ? "slave" : "master");
+  if (repl->is_replica()) {
+    bool up = repl->link_state() == MasterLinkState::kConnected;
+    bool syncing = repl->link_state() == MasterLinkState::kTransfer;
+    i.Field("master_host", repl->master_host());
+    i.Field("master_port", repl->master_port());
+    i.Field("master_link_status", up ? "up" : "down");
+    i.Field("master_last_io_seconds_ago",
+            up || syncing ? (now - repl->last_master_io_ms()) / 1000 : static_cast<int64_t>(-1));
+    i.Field("master_sync_in_progress", syncing ? 1 : 0);
+    i.Field("slave_read_repl_offset", repl->offset());
+    i.Field("slave_repl_offset", repl->offset());
+    if (syncing) {
+      int64_t total = repl->sync_total_bytes;
+      int64_t read = static_cast<int64_t>(repl->sync_read_bytes);
+      i.Field("master_sync_total_bytes", total);
+      i.Field("master_sync_read_bytes", read);
+      i.Field("master_sync_left_bytes", total > 0 ? total - read : -1);
+      i.Field("master_sync_perc", Fixed(total > 0 ? 100.0 * static_cast<double>(read) / static_cast<double>(total) : 0, 2));
+      i.Field("master_sync_last_io_seconds_ago", (now - repl->last_master_io_ms()) / 1000);
+    }
+    if (!up) i.Field("master_link_down_since_seconds", (now - repl->link_down_since_ms()) / 1000);
+    i.Field("slave_priority", o.replica_priority);
+    i.Field("slave_read_only", o.replica_read_only ? 1 : 0);
+    i.Field("replica_announced", o.replica_announced ? 1 : 0);
+  }
+  i.Field("connected_slaves", repl->replicas().size());
+  if (o.min_replicas_to_write > 0 && o.min_replicas_max_lag_s > 0)
+    i.Field("min_slaves_good_slaves", repl->GoodReplicas());
+  size_t n = 0;
+  for (const ReplicaRecord& r : repl->replicas()) {
+    bool online = r.state == ReplicaRecord::State::kOnline;
+    i.Field("slave" + std::to_string(n++),
+            "ip=" + r.ip + ",port=" + std::to_string(r.listening_port) + ",state=" +
+                (online ? "online" : "wait_bgsave") + ",offset=" + std::to_string(r.ack_offset) +
+                ",lag=" + std::to_string(online ? (now - r.ack_ms) / 1000 : 0));
+  }
+  const ReplicationBacklog* backlog = repl->backlog();
   i.Field("master_failover_state", "no-failover");
-  i.Field("master_replid", ctx.server.replid);
-  i.Field("master_replid2", std::string(40, '0'));
-  i.Field("master_repl_offset", 0);
-  i.Field("second_repl_offset", -1);
-  i.Field("repl_backlog_active", 0);
-  i.Field("repl_backlog_size", 1048576);
-  i.Field("repl_backlog_first_byte_offset", 0);
-  i.Field("repl_backlog_histlen", 0);
+  i.Field("master_replid", repl->replid());
+  i.Field("master_replid2", repl->replid2());
+  i.Field("master_repl_offset", repl->offset());
+  i.Field("second_repl_offset", repl->second_replid_offset());
+  i.Field("repl_backlog_active", backlog ? 1 : 0);
+  i.Field("repl_backlog_size", o.repl_backlog_size);
+  i.Field("repl_backlog_first_byte_offset", backlog ? backlog->first_byte_offset() : 0);
+  i.Field("repl_backlog_histlen", backlog ? backlog->histlen() : 0);
 }
 
 std::string Seconds(const timeval& tv) {
@@ -313,7 +387,37 @@ void KeyspaceSection(Info& i, CommandContext& ctx) {
   }
 }
 
+// INFO in sentinel mode (Redis's sentinelInfoCommand): only the server,
+// clients, stats, cpu and sentinel sections exist, "default", "all" and
+// "everything" mean all five, and the reply is a bulk string in RESP3 too.
+void SentinelModeInfo(CommandContext& ctx) {
+  static const char* const kSections[] = {"server", "clients", "stats", "cpu", "sentinel"};
+  std::set<std::string> wanted;
+  for (size_t a = 1; a < ctx.argc(); ++a) {
+    std::string s = ToLower(ctx.arg(a));
+    if (s == "default" || s == "all" || s == "everything") wanted.insert(std::begin(kSections), std::end(kSections));
+    for (const char* known : kSections)
+      if (s == known) wanted.insert(s);
+  }
+  if (ctx.argc() == 1) wanted.insert(std::begin(kSections), std::end(kSections));
+  Info i;
+  if (wanted.count("server")) ServerSection(i, ctx);
+  if (wanted.count("clients")) ClientsSection(i, ctx);
+  if (wanted.count("stats")) StatsSection(i, ctx);
+  if (wanted.count("cpu")) CpuSection(i);
+  if (wanted.count("sentinel")) {
+    i.Section("Sentinel");
+    for (const auto& [name, value] : SentinelInfoFields(ctx.server.sentinel, ctx.server.clock().UnixMs()))
+      i.Field(name, value);
+  }
+  ctx.reply.Bulk(i.text);
+}
+
 void InfoCommand(CommandContext& ctx) {
+  if (ctx.server.options().sentinel_mode) {
+    SentinelModeInfo(ctx);
+    return;
+  }
   static const std::vector<std::string> kDefault = {
       "server", "clients", "memory", "persistence", "stats", "replication",
       "cpu", "modules", "errorstats", "cluster", "keyspace"};

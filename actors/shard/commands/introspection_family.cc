@@ -286,28 +286,41 @@ void ReplyCommandDocs(RespWriter& r, const CommandSpec& c) {
   }
 }
 
+// Whether COMMAND shows a top-level command: sentinel mode offers only the
+// sentinel commands, server mode hides the sentinel-only ones (as Dispatch).
+bool Offered(const CommandContext& ctx, const CommandSpec& c) {
+  return ctx.server.options().sentinel_mode ? (c.flags & kCmdSentinel) != 0
+                                            : (c.flags & kCmdOnlySentinel) == 0;
+}
+
+size_t OfferedCount(const CommandContext& ctx) {
+  size_t n = 0;
+  for (const auto& c : CommandTable::Instance().all()) n += Offered(ctx, *c);
+  return n;
+}
+
 void CommandCommand(CommandContext& ctx) {
   if (ctx.argc() > 1) {
     ctx.reply.Error("ERR unknown subcommand '" + std::string(ctx.arg(1).substr(0, 128)) +
                     "'. Try COMMAND HELP.");
     return;
   }
-  const auto& all = CommandTable::Instance().all();
-  ctx.reply.ArrayHeader(all.size());
-  for (const auto& c : all) ReplyCommandInfo(ctx.reply, *c);
+  ctx.reply.ArrayHeader(OfferedCount(ctx));
+  for (const auto& c : CommandTable::Instance().all())
+    if (Offered(ctx, *c)) ReplyCommandInfo(ctx.reply, *c);
 }
 
 void CommandCountCommand(CommandContext& ctx) {
-  ctx.reply.Integer(static_cast<int64_t>(CommandTable::Instance().all().size()));
+  ctx.reply.Integer(static_cast<int64_t>(OfferedCount(ctx)));
 }
 
-// Resolves "get" or "config|get" to a row.
-const CommandSpec* FindByFullName(std::string_view name) {
+// Resolves "get" or "config|get" to a row offered in this mode.
+const CommandSpec* FindByFullName(const CommandContext& ctx, std::string_view name) {
   auto& table = CommandTable::Instance();
   size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
-  return parent ? CommandTable::FindSub(*parent, name.substr(bar + 1)) : nullptr;
+  const CommandSpec* top = table.Find(name.substr(0, bar));
+  if (top == nullptr || !Offered(ctx, *top)) return nullptr;
+  return bar == std::string_view::npos ? top : CommandTable::FindSub(*top, name.substr(bar + 1));
 }
 
 void CommandInfoCommand(CommandContext& ctx) {
@@ -317,7 +330,7 @@ void CommandInfoCommand(CommandContext& ctx) {
   }
   ctx.reply.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    const CommandSpec* c = FindByFullName(ctx.arg(i));
+    const CommandSpec* c = FindByFullName(ctx, ctx.arg(i));
     if (c == nullptr)
       ctx.reply.Null();
     else
@@ -328,10 +341,11 @@ void CommandInfoCommand(CommandContext& ctx) {
 void CommandDocsCommand(CommandContext& ctx) {
   std::vector<const CommandSpec*> rows;
   if (ctx.argc() == 2) {
-    for (const auto& c : CommandTable::Instance().all()) rows.push_back(c.get());
+    for (const auto& c : CommandTable::Instance().all())
+      if (Offered(ctx, *c)) rows.push_back(c.get());
   } else {
     for (size_t i = 2; i < ctx.argc(); ++i)
-      if (const CommandSpec* c = FindByFullName(ctx.arg(i))) rows.push_back(c);
+      if (const CommandSpec* c = FindByFullName(ctx, ctx.arg(i))) rows.push_back(c);
   }
   ctx.reply.MapHeader(rows.size());
   for (const CommandSpec* c : rows) {
@@ -365,6 +379,7 @@ void CommandListCommand(CommandContext& ctx) {
     rows.push_back(&c);
   };
   for (const auto& c : CommandTable::Instance().all()) {
+    if (!Offered(ctx, *c)) continue;
     consider(*c);
     for (const auto& sub : c->subcommands) consider(sub);
   }
