@@ -342,22 +342,21 @@ int Run(int argc, char** argv) {
     server.startup_load = startup_load.get();
   }
   if (aof_manifest) {
-    int64_t load_start_us = clock.MonotonicUs();
-    AofLoader loader(opts.appenddirname, *aof_manifest, opts.aof_load_truncated, &keyspace, &server);
-    for (;;) {
-      auto step = loader.Step(4096);
-      if (!step.ok()) {
-        spdlog::warn("{}", step.status().message());
-        spdlog::warn("Fatal error loading the DB: the server will not start on a partial dataset. Exiting.");
-        return 1;
+    // The AOF is replayed by the shard in slices too (clients get -LOADING);
+    // appends resume once it is all in.
+    auto loader = std::make_unique<AofLoader>(opts.appenddirname, *aof_manifest, opts.aof_load_truncated,
+                                              &keyspace, &server);
+    startup_load = std::make_unique<LoadingRun>(std::move(loader), &server, LoadingRun::Purpose::kStartup);
+    server.startup_load = startup_load.get();
+    server.on_startup_loaded = [&replication, &aof, &aof_manifest](const DatasetLoadStats& st) {
+      replication.RestoreFromRdb(st.repl_id, st.repl_offset, st.repl_stream_db);
+      if (Status s = aof.OpenAtStartup(aof_manifest); !s.ok()) {
+        spdlog::warn("{}", s.message());
+        spdlog::default_logger()->flush();
+        _exit(1);
       }
-      if (*step) break;
-    }
-    spdlog::info("DB loaded from append only file: {:.3f} seconds",
-                 static_cast<double>(clock.MonotonicUs() - load_start_us) / 1e6);
-    keyspace.dirty = 0;
-  }
-  if (!opts.sentinel_mode && opts.appendonly) {
+    };
+  } else if (!opts.sentinel_mode && opts.appendonly) {
     if (Status s = aof.OpenAtStartup(aof_manifest); !s.ok()) {
       spdlog::warn("{}", s.message());
       return 1;

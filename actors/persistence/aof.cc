@@ -160,6 +160,7 @@ void AppendOnlyFile::Disable() {
     int status = 0;
     waitpid(child_, &status, 0);
     child_ = -1;
+    keyspace_->fork_child_active = false;
   }
   WriteBuffer();
   FsyncNow();
@@ -300,6 +301,7 @@ Status AppendOnlyFile::ForkRewrite() {
   }
   server_->latest_fork_usec = server_->clock().MonotonicUs() - fork_start_us;
   server_->total_forks++;
+  keyspace_->fork_child_active = true;  // no copy-on-write for access stamps meanwhile
   child_ = pid;
   child_start_ms_ = now_ms;
   spdlog::info("Background append only file rewriting started by pid {}", pid);
@@ -309,6 +311,7 @@ Status AppendOnlyFile::ForkRewrite() {
 void AppendOnlyFile::RewriteDone(int status) {
   const ServerOptions& o = server_->options();
   child_ = -1;
+  keyspace_->fork_child_active = false;
   last_rewrite_time_sec_ = (server_->clock().UnixMs() - child_start_ms_) / 1000;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   const std::string base_name = new_base_name_;

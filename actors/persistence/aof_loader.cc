@@ -15,6 +15,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/persistence/rdb.h"
+#include "actors/persistence/rdb_loader.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "net/resp_writer.h"
@@ -197,9 +198,18 @@ Result<bool> AofLoader::Step(size_t max_commands) {
   }
   File& f = *file_;
   if (f.rdb) {
-    RdbLoadStats st;
-    Status s = LoadRdb(f.path, keyspace_, /*is_replica=*/false, &st);
-    if (!s.ok()) return s;
+    // An RDB base (aof-use-rdb-preamble) goes through the RDB loader, in
+    // the same bounded steps.
+    if (!rdb_) {
+      auto opened = RdbLoader::Open(f.path, keyspace_, RdbLoadOptionsFor(server_->options()));
+      if (!opened.ok()) return opened.status();
+      rdb_ = std::move(*opened);
+    }
+    auto step = rdb_->Step(max_commands);
+    if (!step.ok()) return step.status();
+    pos_ = static_cast<size_t>(rdb_->bytes_loaded());
+    if (!*step) return false;
+    const DatasetLoadStats& st = rdb_->stats();
     stats_.rdb_keys += st.keys_loaded;
     load_stats_.keys_loaded += st.keys_loaded;
     load_stats_.keys_expired += st.keys_expired;
@@ -207,6 +217,7 @@ Result<bool> AofLoader::Step(size_t max_commands) {
     load_stats_.redis_ver = st.redis_ver;
     load_stats_.ctime_s = st.ctime_s;
     load_stats_.used_mem = st.used_mem;
+    rdb_.reset();
     pos_ = f.size;
     if (Status fs = FinishFile(false, f.size); !fs.ok()) return fs;
     return next_file_ >= files_.size();

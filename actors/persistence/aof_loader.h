@@ -30,6 +30,7 @@ namespace troupe {
 
 class Keyspace;
 class ServerContext;
+class RdbLoader;
 
 // Reads <dir>/<appendfilename>.manifest; nullopt when there is none.
 Result<std::optional<AofManifest>> ReadAofManifest(const std::string& dir, const std::string& filename);
@@ -71,6 +72,7 @@ class AofLoader final : public DatasetLoader {
   size_t next_file_ = 0;       // index into the files to load (base first)
   std::vector<AofFile> files_;
   std::unique_ptr<File> file_;
+  std::unique_ptr<RdbLoader> rdb_;  // the RDB base being loaded
   size_t pos_ = 0;
   size_t multi_start_ = 0;     // offset of the open MULTI, if any
   uint64_t bytes_total_ = 0;
