@@ -260,6 +260,7 @@ bool ApplyStream(Link& l) {
     pos += consumed;
   }
   l.in.erase(0, pos);
+  l.repl->FlushReplicas();  // chained replicas get what we applied
   return true;
 }
 

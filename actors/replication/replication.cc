@@ -23,6 +23,7 @@ namespace {
 
 constexpr uint64_t kReplicaOutputHardLimit = 256ull << 20;  // client-output-buffer-limit replica 256mb
 constexpr const char kPing[] = "*1\r\n$4\r\nPING\r\n";
+constexpr size_t kFlushThresholdBytes = 1u << 20;  // write to replicas at least every 1 MB of stream
 
 // "ip:port" -> "ip".
 std::string HostOf(const std::string& addr) {
@@ -169,18 +170,39 @@ void Replication::StreamApplied(std::string_view bytes) {
 void Replication::AppendStream(std::string_view bytes) {
   if (bytes.empty()) return;
   if (backlog_) backlog_->Append(bytes);
+  if (unsent_.empty()) unsent_start_ = offset_;
   offset_ += bytes.size();
+  bool any_online = false;
   std::vector<ClientState*> over_limit;
   for (ReplicaRecord& r : replicas_) {
     if (r.state == ReplicaRecord::State::kOnline) {
-      r.client->send_raw(bytes);
-      if (r.client->unsent_bytes > kReplicaOutputHardLimit) over_limit.push_back(r.client);
+      any_online = true;
     } else if (r.state == ReplicaRecord::State::kWaitBgsaveEnd) {
       r.pending.append(bytes);
       if (r.pending.size() > kReplicaOutputHardLimit) over_limit.push_back(r.client);
     }
   }
+  if (any_online) unsent_.append(bytes.data(), bytes.size());
   for (ClientState* c : over_limit)
+    DropReplica(c, "Client " + c->addr + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+  if (unsent_.size() > kFlushThresholdBytes) FlushReplicas();
+}
+
+void Replication::FlushReplicas() {
+  if (unsent_.empty()) return;
+  std::vector<ClientState*> drop;
+  for (ReplicaRecord& r : replicas_) {
+    if (r.state != ReplicaRecord::State::kOnline || r.sent_offset >= offset_) continue;
+    if (r.sent_offset < unsent_start_) {  // cannot happen: it would have missed bytes
+      drop.push_back(r.client);
+      continue;
+    }
+    r.client->send_raw(std::string_view(unsent_).substr(r.sent_offset - unsent_start_));
+    r.sent_offset = offset_;
+    if (r.client->unsent_bytes > kReplicaOutputHardLimit) drop.push_back(r.client);
+  }
+  unsent_.clear();
+  for (ClientState* c : drop)
     DropReplica(c, "Client " + c->addr + " scheduled to be closed ASAP for overcoming of output buffer limits.");
 }
 
@@ -296,6 +318,7 @@ void Replication::HandlePsync(CommandContext& ctx, bool is_sync) {
       c.send_raw(head);
       if (!data.empty()) c.send_raw(data);
       r.state = ReplicaRecord::State::kOnline;
+      r.sent_offset = offset_;  // the backlog copy ends at the newest byte
       r.ack_offset = static_cast<uint64_t>(want_off) - 1;
       replicas_.push_back(std::move(r));
       spdlog::info("Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from "
@@ -370,6 +393,7 @@ void Replication::BgsaveDone(bool ok, const std::string& rdb_path) {
     r.pending.clear();
     r.pending.shrink_to_fit();
     r.state = ReplicaRecord::State::kOnline;
+    r.sent_offset = offset_;  // `pending` held every byte up to now
     r.ack_ms = NowMs();
     spdlog::info("Synchronization with replica {} succeeded", ReplicaName(r));
   }
@@ -406,6 +430,7 @@ void Replication::Cron() {
       due |= now - r.wait_since_ms >= delay_ms;
     }
     if (waiting && due && !bgsave_for_replicas_) StartBgsaveForReplicas();
+    FlushReplicas();
     no_replicas_since_ms_ = now;
   } else if (!is_replica() && backlog_ && o.repl_backlog_ttl_s > 0 &&
              now - no_replicas_since_ms_ > o.repl_backlog_ttl_s * 1000) {
@@ -435,6 +460,7 @@ void Replication::RequestAcks() {
   std::string out;
   AppendCommand(&out, &selected_db_, selected_db_ < 0 ? 0 : selected_db_, {"REPLCONF", "GETACK", "*"});
   AppendStream(out);
+  FlushReplicas();  // a blocked WAIT writes no reply, so nothing else would flush it now
 }
 
 int Replication::GoodReplicas() const {

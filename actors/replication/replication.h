@@ -70,6 +70,7 @@ struct ReplicaRecord {
   int64_t ack_ms = 0;        // when it came (Unix ms)
   bool capa_eof = false, capa_psync2 = false;
   std::string pending;       // stream produced while its RDB is made
+  uint64_t sent_offset = 0;  // stream written to its connection up to this offset
   int64_t wait_since_ms = 0;
 };
 
@@ -101,6 +102,10 @@ class Replication final : public PropagationSink {
   void BgsaveDone(bool ok, const std::string& rdb_path);
   // Every cron tick: PINGs, timeouts, delayed full syncs, backlog TTL, ACKs.
   void Cron();
+  // Writes the stream produced since the last call to every online
+  // replica, once per batch (called before sessions flush their replies,
+  // by the master link after applying its master's stream, and by Cron).
+  void FlushReplicas();
 
   // WAIT: replicas whose acknowledged offset is at least `offset`; asks
   // every replica for a fresh acknowledgement.
@@ -174,6 +179,8 @@ class Replication final : public PropagationSink {
   int64_t second_replid_offset_ = -1;
   std::unique_ptr<ReplicationBacklog> backlog_;
   int selected_db_ = -1;               // of the stream we produce
+  std::string unsent_;                 // stream bytes not yet written to online replicas
+  uint64_t unsent_start_ = 0;          // offset just before unsent_'s first byte
   std::vector<ReplicaRecord> replicas_;
   bool bgsave_for_replicas_ = false;   // the running BGSAVE serves replicas
   int64_t last_ping_ms_ = 0;
