@@ -419,10 +419,10 @@ def rows(t, r):
         ("GET p50 during BGSAVE (ms)", g(t, "bg", "lat", 1), g(r, "bg", "lat", 1), "%.3f"),
         ("GET p99 during BGSAVE (ms)", g(t, "bg", "lat", 2), g(r, "bg", "lat", 2), "%.3f"),
         ("GET rps during BGSAVE", g(t, "bg", "lat", 0), g(r, "bg", "lat", 0), "%.0f"),
-        ("RSS before BGSAVE (MB)", mb(g(t, "bg", "base_rss")), mb(g(r, "bg", "base_rss")), "%.0f"),
-        ("peak RSS parent+child during BGSAVE (MB)", mb(g(t, "bg", "peak_rss")), mb(g(r, "bg", "peak_rss")),
+        ("RSS before BGSAVE (MiB)", mb(g(t, "bg", "base_rss")), mb(g(r, "bg", "base_rss")), "%.0f"),
+        ("peak RSS parent+child during BGSAVE (MiB)", mb(g(t, "bg", "peak_rss")), mb(g(r, "bg", "peak_rss")),
          "%.0f"),
-        ("peak PSS parent+child during BGSAVE (MB)", mb(g(t, "bg", "peak_pss")), mb(g(r, "bg", "peak_pss")),
+        ("peak PSS parent+child during BGSAVE (MiB)", mb(g(t, "bg", "peak_pss")), mb(g(r, "bg", "peak_pss")),
          "%.0f"),
     ]
 

@@ -29,6 +29,7 @@ uint32_t Keyspace::LfuCounter(const Entry* e) const {
 }
 
 void Keyspace::Touch(Entry* e) {
+  if (fork_child_active) return;  // no copy-on-write for an access stamp
   if (!lfu_mode_) {
     e->set_lru(lru_clock_);
     return;

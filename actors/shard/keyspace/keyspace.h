@@ -75,6 +75,11 @@ class Keyspace {
   KeyspaceStats& stats() { return stats_; }
   // Changes since the last save (RDB save points, INFO persistence).
   uint64_t dirty = 0;
+  // A forked child (BGSAVE) shares the keyspace's pages copy-on-write:
+  // meanwhile reads leave access stamps alone, so a GET copies no page
+  // (Redis skips LRU/LFU updates while it has a child, too). Set by the
+  // code that forks, cleared when the child is reaped.
+  bool fork_child_active = false;
   std::mt19937_64& rng() { return rng_; }
 
   // Called with (db index, key) after every change of a key (WATCH,
