@@ -133,6 +133,7 @@ int64_t Snapshotter::current_bgsave_time_sec() const {
 }
 
 std::string Snapshotter::SaveBeforeShutdown(bool save, bool nosave, bool force) {
+  if (server_->options().sentinel_mode) return "";  // a sentinel has no dataset to save
   // Saving half a loaded dataset would overwrite the file being loaded.
   if (server_->loading) {
     save = false;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <sstream>
 
 #include "actors/common/strings.h"
@@ -398,6 +399,14 @@ void SentinelState::OnInfo(SentinelInstance& ri, const std::string& info) {
       Event(true, "+promoted-slave", &ri, "");
       Event(true, "+failover-state-reconf-slaves", master, "");
       if (io_) io_->FlushConfig();
+      // As Redis's sentinelForceHelloUpdateForMaster: the next tick sends
+      // a hello through the master and every replica, so the other
+      // sentinels learn the new configuration now, not within 2 s.
+      auto force_hello = [](SentinelInstance& x) {
+        if (x.last_pub_time_ms >= kSentinelPublishPeriodMs + 1) x.last_pub_time_ms -= kSentinelPublishPeriodMs + 1;
+      };
+      force_hello(*master);
+      for (auto& [k, s] : master->slaves) force_hello(*s);
     } else if (!(ri.flags & kSriPromoted)) {
       // Force our view after a while (the new configuration may still arrive).
       int64_t wait_ms = kSentinelPublishPeriodMs * 4;
@@ -643,8 +652,14 @@ bool SentinelState::StartFailoverIfNeeded(SentinelInstance& master) {
   if (now - master.failover_start_time_ms < master.failover_timeout_ms * 2) {
     if (master.failover_delay_logged_ms != master.failover_start_time_ms) {
       master.failover_delay_logged_ms = master.failover_start_time_ms;
-      spdlog::warn("Next failover delay: I will not start a failover before {} ms from now",
-                   master.failover_start_time_ms + master.failover_timeout_ms * 2 - now);
+      // Redis prints the moment as ctime() does: "Thu Nov 26 05:00:36 2026".
+      std::time_t when = static_cast<std::time_t>((master.failover_start_time_ms + master.failover_timeout_ms * 2) /
+                                                  1000);
+      std::tm tm{};
+      localtime_r(&when, &tm);
+      char stamp[64];
+      size_t n = std::strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm);
+      spdlog::warn("Next failover delay: I will not start a failover before {}", std::string(stamp, n));
     }
     return false;
   }
@@ -817,6 +832,12 @@ void SentinelState::FailoverDetectEnd(SentinelInstance& master) {
     if (s.get() != promoted && !(s->flags & (kSriReconfDone | kSriSDown))) not_reconfigured++;
   bool timeout = clock_->UnixMs() - master.failover_state_change_time_ms > master.failover_timeout_ms;
   if (not_reconfigured > 0 && !timeout) return;
+  // The failover is over, so the old master no longer counts as objectively
+  // down; the tutorial's log shows -odown right before +failover-end.
+  if (master.flags & kSriODown) {
+    Event(true, "-odown", &master, "");
+    master.flags &= ~kSriODown;
+  }
   Event(true, timeout ? "-failover-end-for-timeout" : "+failover-end", &master, "");
   SetState(master, FailoverState::kUpdateConfig);
   if (timeout) {
@@ -877,6 +898,10 @@ void SentinelState::OnLinkUp(SentinelInstance& ri) {
 }
 
 void SentinelState::OnLinkDown(SentinelInstance& ri) {
+  // Redis sends a PING as soon as it starts reconnecting, so an instance
+  // counts as unreachable from the moment its link dropped: SDOWN comes
+  // down-after ms after that, not after the last reply before it.
+  if (ri.act_ping_time_ms == 0) ri.act_ping_time_ms = clock_->UnixMs();
   ri.link_connected = false;
   ri.info_pending = false;
   ri.link_pending_commands = 0;

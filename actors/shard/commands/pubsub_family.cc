@@ -11,6 +11,7 @@
 
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
+#include "actors/sentinel/sentinel_state.h"
 #include "actors/shard/propagation/propagation.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/pubsub/pubsub_registry.h"
@@ -99,6 +100,17 @@ void SSubscribeCommand(CommandContext& ctx) {
 }
 
 void PublishCommand(CommandContext& ctx) {
+  // A sentinel takes only hello messages, as its own input (Redis's
+  // sentinelPublishCommand).
+  if (ctx.server.options().sentinel_mode) {
+    if (ctx.arg(1) != "__sentinel__:hello") {
+      ctx.reply.Error("ERR Only HELLO messages are accepted by Sentinel instances.");
+      return;
+    }
+    if (ctx.server.sentinel != nullptr) ctx.server.sentinel->OnHello(std::string(ctx.arg(2)));
+    ctx.reply.Integer(1);
+    return;
+  }
   PubSubRegistry* reg = Registry(ctx);
   if (reg == nullptr) return;
   ctx.reply.Integer(static_cast<int64_t>(reg->Publish(ctx.arg(1), ctx.arg(2))));
