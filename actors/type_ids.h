@@ -26,6 +26,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
   CAF_ADD_ATOM(troupe, troupe, close_all_atom, "closeall")
   // connector -> requester: an outbound connection is ready (fd) or failed (-1, error).
   CAF_ADD_ATOM(troupe, troupe, connect_result_atom, "connected")
+  // shard: write the replication stream produced since the last one to the replicas.
+  CAF_ADD_ATOM(troupe, troupe, repl_flush_atom, "replflush")
   // master link: its once-a-second work (ACK, timeouts, reconnect).
   CAF_ADD_ATOM(troupe, troupe, repl_tick_atom, "repltick")
 

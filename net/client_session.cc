@@ -9,7 +9,6 @@
 
 #include "actors/node/server_context.h"
 #include "actors/persistence/aof.h"
-#include "actors/replication/replication.h"
 #include "actors/shard/blocking/blocking_registry.h"
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/keyspace/keyspace.h"
@@ -229,7 +228,6 @@ bool RetryBlocked(Session& s) {
   s.in_retry = false;
   if (s.reblocked) return false;
   if (s.server().aof != nullptr) s.server().aof->BeforeReplies();
-  if (s.server().replication != nullptr) s.server().replication->FlushReplicas();
   s.self->flush(s.hdl);
   ResumeAfterBlock(s);
   return true;
@@ -343,7 +341,6 @@ void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
     // The AOF is written (and, with appendfsync always, fsynced) before
     // any reply acknowledging those writes leaves.
     if (server.aof != nullptr) server.aof->BeforeReplies();
-    if (server.replication != nullptr) server.replication->FlushReplicas();
     server.stats.total_writes_processed++;
     s.self->flush(s.hdl);
   }

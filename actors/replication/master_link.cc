@@ -27,7 +27,11 @@
 namespace troupe {
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+// CAF zero-fills the read buffer to the configured size before every read
+// (docs/DESIGN-NOTES.md), so the read size follows the traffic: it doubles
+// when a read fills it and halves after a run of small reads.
+constexpr size_t kMinReadChunk = 4 * 1024;
+constexpr size_t kMaxReadChunk = 256 * 1024;
 constexpr size_t kMaxReplyLine = 64 * 1024;  // a handshake reply longer than this is garbage
 constexpr int64_t kTickMs = 1000;
 
@@ -69,12 +73,29 @@ struct Link {
   std::string transfer_tmp;
   RespParser parser;
   std::vector<std::string_view> argv;
+  size_t read_chunk = kMinReadChunk;
+  int small_reads = 0;
 
   int64_t Now() const { return server->clock().UnixMs(); }
   const ServerOptions& opts() const { return server->options(); }
 };
 
 std::string Addr(const Link& l) { return l.host + ":" + std::to_string(l.port); }
+
+void AdaptReadChunk(Link& l, size_t got) {
+  size_t chunk = l.read_chunk;
+  if (got >= chunk) {
+    chunk = std::min(chunk * 2, kMaxReadChunk);
+    l.small_reads = 0;
+  } else if (got < chunk / 4 && ++l.small_reads >= 16) {
+    chunk = std::max(chunk / 2, kMinReadChunk);
+    l.small_reads = 0;
+  }
+  if (chunk != l.read_chunk && l.has_hdl) {
+    l.read_chunk = chunk;
+    l.self->configure_read(l.hdl, caf::io::receive_policy::at_most(chunk));
+  }
+}
 
 void Send(Link& l, const std::vector<std::string>& argv) {
   if (!l.has_hdl) return;
@@ -459,7 +480,8 @@ caf::behavior MasterLink(caf::io::broker* self, Keyspace* keyspace, ServerContex
         }
         l->hdl = l->self->add_scribe(fd);
         l->has_hdl = true;
-        l->self->configure_read(l->hdl, caf::io::receive_policy::at_most(kReadChunk));
+        l->read_chunk = kMinReadChunk;
+        l->self->configure_read(l->hdl, caf::io::receive_policy::at_most(l->read_chunk));
         spdlog::info("Non blocking connect for SYNC fired the event.");
         l->last_io_ms = l->Now();
         l->repl->MasterIo();
@@ -471,6 +493,7 @@ caf::behavior MasterLink(caf::io::broker* self, Keyspace* keyspace, ServerContex
         l->last_io_ms = l->Now();
         l->repl->MasterIo();
         l->in.append(msg.buf.data(), msg.buf.size());
+        AdaptReadChunk(*l, msg.buf.size());
         OnData(*l);
       },
       [l](const caf::io::connection_closed_msg& msg) {

@@ -182,10 +182,14 @@ void Replication::AppendStream(std::string_view bytes) {
       if (r.pending.size() > kReplicaOutputHardLimit) over_limit.push_back(r.client);
     }
   }
-  if (any_online) unsent_.append(bytes.data(), bytes.size());
+  if (any_online) {
+    bool first = unsent_.empty();
+    unsent_.append(bytes.data(), bytes.size());
+    if (first && request_flush) request_flush();
+  }
   for (ClientState* c : over_limit)
     DropReplica(c, "Client " + c->addr + " scheduled to be closed ASAP for overcoming of output buffer limits.");
-  if (unsent_.size() > kFlushThresholdBytes) FlushReplicas();
+  if (unsent_.size() > kFlushThresholdBytes || (!unsent_.empty() && !request_flush)) FlushReplicas();
 }
 
 void Replication::FlushReplicas() {

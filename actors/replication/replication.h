@@ -106,6 +106,9 @@ class Replication final : public PropagationSink {
   // replica, once per batch (called before sessions flush their replies,
   // by the master link after applying its master's stream, and by Cron).
   void FlushReplicas();
+  // Installed by the shard: schedules a FlushReplicas soon (once per round
+  // of the event loop); without it the stream is flushed at once.
+  std::function<void()> request_flush;
 
   // WAIT: replicas whose acknowledged offset is at least `offset`; asks
   // every replica for a fresh acknowledgement.

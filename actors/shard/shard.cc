@@ -88,6 +88,16 @@ void LoadStep(caf::io::broker* self, ServerContext* server) {
 caf::behavior Shard(caf::io::broker* self, Keyspace* keyspace, ServerContext* server) {
   self->send(self, cron_atom_v);
   if (server->startup_load != nullptr) self->send(self, load_step_atom_v);
+  // The replication stream goes to the replicas once per round of the event
+  // loop, whatever number of sessions wrote in that round: the first write
+  // of a round asks for this message, which comes after the other ready
+  // sessions have run.
+  if (server->replication != nullptr) {
+    caf::actor_addr me = self->address();
+    server->replication->request_flush = [me] {
+      if (auto h = caf::actor_cast<caf::actor>(me)) caf::anon_send(h, repl_flush_atom_v);
+    };
+  }
   return {
       [self, keyspace, server](cron_atom) {
         int64_t period_ms = CronPeriodMs(*server);
@@ -103,6 +113,9 @@ caf::behavior Shard(caf::io::broker* self, Keyspace* keyspace, ServerContext* se
         self->delayed_send(self, std::chrono::milliseconds(period_ms), cron_atom_v);
       },
       [self, server](load_step_atom) { LoadStep(self, server); },
+      [server](repl_flush_atom) {
+        if (server->replication != nullptr) server->replication->FlushReplicas();
+      },
   };
 }
 
