@@ -25,19 +25,9 @@ read -r -a ports <<< "${PORTS:-7001 7002 7003}"
 [ "${#ports[@]}" -eq 3 ] || { echo "PORTS must name three ports" >&2; exit 2; }
 master=${ports[0]}
 
-cli() { local port=$1; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-answers() { [ "$(cli "$1" ping 2>/dev/null)" = "PONG" ]; }
+# shellcheck source=deploy/tutorial-lib.sh
+. "$repo/deploy/tutorial-lib.sh"
 
-# wait_until <seconds> <what> <command...>: polls every 0.1 s.
-wait_until() {
-  local limit=$(( $1 * 10 )) what=$2 i; shift 2
-  for (( i = 0; i < limit; i++ )); do
-    if "$@"; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  return 1
-}
 
 # The stock config the tutorial copies: a full 6.2/7.0 redis.conf.
 stock_conf() {

@@ -35,20 +35,10 @@ read -r -a sports <<< "${SENTINEL_PORTS:-27001 27002 27003}"
 master=${ports[0]}
 name=mymaster
 
-cli() { local port=$1; shift; redis-cli -h 127.0.0.1 -p "$port" "$@"; }
-answers() { [ "$(cli "$1" ping 2>/dev/null)" = "PONG" ]; }
+# shellcheck source=deploy/tutorial-lib.sh
+. "$repo/deploy/tutorial-lib.sh"
 replication() { PORTS="${ports[*]}" bash "$repo/deploy/replication.sh" "$@" "$base"; }
 
-# wait_until <seconds> <what> <command...>: polls every 0.1 s.
-wait_until() {
-  local limit=$(( $1 * 10 )) what=$2 i; shift 2
-  for (( i = 0; i < limit; i++ )); do
-    if "$@"; then return 0; fi
-    sleep 0.1
-  done
-  echo "timed out waiting for $what" >&2
-  return 1
-}
 
 # fields <port> <subcommand...>: SENTINEL's flat field/value reply as "k=v" lines.
 fields() { local port=$1; shift; cli "$port" sentinel "$@" | paste -d= - -; }
