@@ -274,7 +274,9 @@ bool ApplyStream(Link& l) {
       RespWriter writer(&scratch, 2);
       l.keyspace->UpdateTime();
       CommandContext ctx{l.argv, writer, l.repl->master_client, *l.keyspace, *l.server};
+      l.keyspace->applying_master_stream = true;
       table.Dispatch(ctx);
+      l.keyspace->applying_master_stream = false;
     }
     l.repl->StreamApplied(bytes);
     pos += consumed;

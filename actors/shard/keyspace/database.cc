@@ -25,7 +25,10 @@ Entry** Database::LiveLink(std::string_view key, uint32_t hash) {
   Entry** link = dict_.FindLink(key, hash);
   if (link == nullptr) return nullptr;
   if (!IsExpired(*link)) return link;
-  if (owner_->is_replica()) return nullptr;  // the master will send the DEL
+  // A replica keeps the key until its master's DEL: its clients no longer
+  // see it, but the master's own commands still do (as in Redis), so a
+  // write the master sent before expiring it applies to the same key.
+  if (owner_->is_replica()) return owner_->applying_master_stream ? link : nullptr;
   Entry* e = dict_.Unlink(link);
   ++owner_->stats().expired_keys;
   std::string name(e->key());

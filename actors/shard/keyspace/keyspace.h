@@ -70,6 +70,8 @@ class Keyspace {
 
   // Replicas keep logically expired keys until the master deletes them.
   bool is_replica() const { return is_replica_; }
+  // Set while a replica applies its master's stream (ReplicaLink).
+  bool applying_master_stream = false;
   void set_is_replica(bool v) { is_replica_ = v; }
 
   KeyspaceStats& stats() { return stats_; }
