@@ -106,6 +106,11 @@ void Snapshotter::Cron() {
   }
   if (server_->aof != nullptr && server_->aof->rewrite_in_progress()) return;  // one child at a time
   int64_t now = server_->clock().UnixMs();
+  if (bgsave_scheduled_) {  // BGSAVE SCHEDULE: the other child is gone
+    bool may_retry = last_bgsave_ok_ || now - last_bgsave_try_ms_ > kBgsaveRetryDelayMs;
+    if (may_retry && StartBackgroundSave().ok()) bgsave_scheduled_ = false;
+    return;
+  }
   for (const SavePoint& sp : server_->options().save_points) {
     bool due = static_cast<int64_t>(keyspace_->dirty) >= sp.changes &&
                now / 1000 - server_->lastsave_s > sp.seconds;

@@ -30,6 +30,10 @@ class Snapshotter {
   Status SaveNow();
   // BGSAVE: forks a child that writes the snapshot.
   Status StartBackgroundSave();
+  // BGSAVE SCHEDULE while another child (an AOF rewrite) runs: the save
+  // starts when it is gone.
+  void ScheduleBackgroundSave() { bgsave_scheduled_ = true; }
+  bool bgsave_scheduled() const { return bgsave_scheduled_; }
   // Periodic work: reaps a finished child, starts a BGSAVE at a save point.
   void Cron();
   // Stops a running child (shutdown), removing its temp file.
@@ -62,6 +66,7 @@ class Snapshotter {
   Keyspace* keyspace_;
   ServerContext* server_;
   pid_t child_ = -1;
+  bool bgsave_scheduled_ = false;
   int64_t child_start_ms_ = 0;
   uint64_t dirty_at_fork_ = 0;
   bool last_bgsave_ok_ = true;

@@ -325,3 +325,23 @@ def test_aof_moves_between_troupe_and_redis(server_factory, tmp_path):
     got = contents(r)
     assert all(got[k] == v for k, v in want.items())
     assert 400 < r.ttl("ttl") <= 500
+
+
+def test_bgsave_during_a_rewrite_is_refused_or_scheduled(server_factory):
+    srv = server_factory("--appendonly", "yes", "--enable-debug-command", "yes", name="aof-bgsave")
+    r = srv.client(decode_responses=True)
+    r.execute_command("DEBUG", "POPULATE", 200000)
+    saves = r.info("persistence")["rdb_saves"]
+    # Sent in one pipeline: the rewrite child is certainly running when BGSAVE arrives.
+    p = r.pipeline(transaction=False)
+    p.execute_command("BGREWRITEAOF")
+    p.execute_command("BGSAVE")
+    p.execute_command("BGSAVE", "SCHEDULE")
+    started, refused, scheduled = p.execute(raise_on_error=False)
+    assert not isinstance(scheduled, Exception), scheduled
+    assert started in (True, "Background append only file rewriting started")
+    assert str(refused) == ("Another child process is active (AOF?): can't BGSAVE right now. "
+                            "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    assert scheduled in (True, "Background saving scheduled")
+    wait_until(lambda: r.info("persistence")["rdb_saves"] > saves, "the scheduled BGSAVE")
+    assert r.info("persistence")["aof_rewrites"] == 1

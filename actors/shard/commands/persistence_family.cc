@@ -23,7 +23,15 @@ void BgSaveCommand(CommandContext& ctx) {
     ctx.SyntaxError();
     return;
   }
-  Status s = ctx.server.snapshotter->StartBackgroundSave();
+  bool schedule = ctx.argc() == 2;
+  Snapshotter* snap = ctx.server.snapshotter;
+  bool other_child = ctx.server.aof != nullptr && ctx.server.aof->rewrite_in_progress();
+  if (other_child && !snap->bgsave_in_progress() && (schedule || ctx.in_exec)) {
+    snap->ScheduleBackgroundSave();
+    ctx.reply.Simple("Background saving scheduled");
+    return;
+  }
+  Status s = snap->StartBackgroundSave();
   if (s.ok())
     ctx.reply.Simple("Background saving started");
   else
