@@ -25,6 +25,7 @@ struct RdbSaveInfo {
   uint64_t used_memory = 0;   // used-mem aux field
   bool aof_base = false;      // aof-base aux field: the file is an AOF base (preamble)
   bool compress = true;       // rdbcompression: LZF for strings over 20 bytes
+  bool checksum = true;       // rdbchecksum: the CRC64 trailer (0 when off)
   // Replication position of the snapshot (repl-stream-db, repl-id,
   // repl-offset aux fields), so a restarted replica continues with a
   // partial resync; empty repl_id = not written.

@@ -23,6 +23,7 @@ RdbSaveInfo MakeInfo(const ServerContext& server) {
   struct mallinfo2 mi = mallinfo2();
   info.used_memory = mi.uordblks + mi.hblkhd;
   info.compress = server.options().rdbcompression;
+  info.checksum = server.options().rdbchecksum;
   if (server.fill_repl_info) server.fill_repl_info(&info);
   return info;
 }
