@@ -1,0 +1,309 @@
+// Scenario `sentinel-failover`: a master and replicas (7001.., the data node
+// model), 3 or 5 real SentinelStates (26379..) monitoring it with quorum
+// `quorum`, and a client writing through whatever master the sentinels name.
+//  - Fault phase [0, duration - heal): faults arrive at exponential
+//    intervals (mean fault_interval_ms), each picked by the seed among the
+//    enabled kinds: a data node crash and restart (the master with
+//    probability crash_master_bias), one node isolated, the Jepsen 2013
+//    split {master, one replica, one sentinel} | {the rest} with the client
+//    on a random side, a flapping node, a clock jump; plus message delays
+//    and drops (= connection resets) all along.
+//  - Heal phase [duration - heal, duration): partitions healed, crashed
+//    nodes restarted, no drops; the client stops writing 10 s before the end
+//    so replication can catch up; the deployment must converge.
+// The invariant checkers run after every step; the first violation stops
+// the run.
+//
+// Who talks to it: sim_main.cc and tests/sim/sim_test.cc (RunSentinelFailover).
+// Threading: single-threaded, one world per call.
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "actors/sim/sim_world.h"
+
+namespace troupe {
+namespace {
+
+constexpr int kFirstDataPort = 7001;
+constexpr int kFirstSentinelPort = 26379;
+constexpr int kClientPort = 50000;
+constexpr int64_t kWorkloadQuiesceMs = 10'000;
+
+class FaultInjector {
+ public:
+  explicit FaultInjector(SimWorld* w) : w_(w) {}
+
+  void Start() { ScheduleNext(); }
+  uint64_t faults() const { return faults_; }
+
+  // The heal phase: everything back, no more faults.
+  void Heal() {
+    w_->healing = true;
+    ++partition_;  // pending partition ends and flaps become no-ops
+    w_->net.HealPartitions();
+    w_->net.set_drops_enabled(false);
+    for (auto& d : w_->data)
+      if (!d->up()) d->Restart();
+    w_->trace.Add(w_->loop.now_ms(), "HEAL: partitions healed, nodes restarted, drops off");
+  }
+
+ private:
+  SimLoop& loop() { return w_->loop; }
+
+  void ScheduleNext() {
+    const SimOptions& o = w_->options;
+    std::vector<void (FaultInjector::*)()> kinds;
+    if (o.fault_crash) kinds.push_back(&FaultInjector::Crash);
+    if (o.fault_isolate) kinds.push_back(&FaultInjector::Isolate);
+    if (o.fault_split) kinds.push_back(&FaultInjector::Split);
+    if (o.fault_flap) kinds.push_back(&FaultInjector::Flap);
+    if (o.fault_clock) kinds.push_back(&FaultInjector::ClockJump);
+    if (kinds.empty()) return;
+    double u = static_cast<double>(loop().rng()() >> 11) * (1.0 / 9007199254740992.0);
+    int64_t wait = 1 + static_cast<int64_t>(-static_cast<double>(o.fault_interval_ms) * std::log(1.0 - u));
+    loop().After(wait, [this, kinds] {
+      if (w_->healing) return;
+      auto kind = kinds[loop().rng()() % kinds.size()];
+      (this->*kind)();
+      ScheduleNext();
+    });
+  }
+
+  int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
+
+  // The data node most sentinels name as master.
+  SimDataNode* CurrentMaster() {
+    std::map<int, int> votes;
+    for (auto& s : w_->sentinels) {
+      int port = 0;
+      int64_t epoch = 0;
+      if (s->CurrentMaster(&port, &epoch)) votes[port]++;
+    }
+    int best = -1, n = 0;
+    for (auto& [port, v] : votes)
+      if (v > n) best = port, n = v;
+    SimDataNode* d = w_->DataByPort(best);
+    return d ? d : w_->data[0].get();
+  }
+
+  SimDataNode* PickData() {
+    if (loop().Chance(w_->options.crash_master_bias)) return CurrentMaster();
+    return w_->data[loop().rng()() % w_->data.size()].get();
+  }
+
+  // Any node: data nodes (the master favoured), sentinels, the client.
+  NodeId PickNode() {
+    if (loop().Chance(w_->options.crash_master_bias)) return CurrentMaster()->id();
+    return static_cast<NodeId>(loop().rng()() % w_->net.node_count());
+  }
+
+  void Note(const std::string& what) {
+    ++faults_;
+    w_->trace.Add(loop().now_ms(), "FAULT " + what);
+  }
+
+  void Crash() {
+    SimDataNode* d = PickData();
+    if (!d->up()) return;
+    int64_t down = Duration();
+    Note("crash " + d->name() + " for " + std::to_string(down) + " ms");
+    d->Crash();
+    loop().After(down, [this, d] {
+      if (!d->up()) d->Restart();
+    });
+  }
+
+  // One partition at a time; its end heals every group.
+  bool PartitionBusy() const { return partition_active_; }
+  void EndPartitionLater(int64_t after) {
+    uint64_t id = partition_;
+    loop().After(after, [this, id] {
+      if (id != partition_) return;
+      partition_active_ = false;
+      w_->net.HealPartitions();
+      w_->trace.Add(loop().now_ms(), "FAULT partition healed");
+    });
+  }
+
+  void Isolate() {
+    if (PartitionBusy()) return;
+    NodeId n = PickNode();
+    int64_t d = Duration();
+    ++partition_;
+    partition_active_ = true;
+    Note("isolate " + w_->net.name(n) + " for " + std::to_string(d) + " ms");
+    w_->net.SetGroup(n, 1);
+    EndPartitionLater(d);
+  }
+
+  void Split() {
+    if (PartitionBusy()) return;
+    SimDataNode* master = CurrentMaster();
+    std::vector<SimDataNode*> others;
+    for (auto& d : w_->data)
+      if (d.get() != master) others.push_back(d.get());
+    SimDataNode* replica = others[loop().rng()() % others.size()];
+    SimSentinel* sentinel = w_->sentinels[loop().rng()() % w_->sentinels.size()].get();
+    bool client_minority = loop().Chance(0.5);
+    int64_t d = Duration();
+    ++partition_;
+    partition_active_ = true;
+    Note("split {" + master->name() + "," + replica->name() + "," + sentinel->name() +
+         (client_minority ? ",client" : "") + "} | {rest} for " + std::to_string(d) + " ms");
+    w_->net.SetGroup(master->id(), 1);
+    w_->net.SetGroup(replica->id(), 1);
+    w_->net.SetGroup(sentinel->id(), 1);
+    if (client_minority) w_->net.SetGroup(w_->client->id(), 1);
+    EndPartitionLater(d);
+  }
+
+  void Flap() {
+    if (PartitionBusy()) return;
+    NodeId n = PickNode();
+    int flips = static_cast<int>(loop().Uniform(3, 8)) * 2;
+    ++partition_;
+    partition_active_ = true;
+    Note("flap " + w_->net.name(n) + " " + std::to_string(flips / 2) + " times");
+    FlapStep(partition_, n, flips);
+  }
+
+  void FlapStep(uint64_t id, NodeId n, int left) {
+    if (id != partition_) return;
+    if (left == 0) {
+      partition_active_ = false;
+      w_->net.HealPartitions();
+      w_->trace.Add(loop().now_ms(), "FAULT flap over");
+      return;
+    }
+    w_->net.SetGroup(n, left % 2 == 0 ? 1 : 0);
+    loop().After(loop().Uniform(500, 3000), [this, id, n, left] { FlapStep(id, n, left - 1); });
+  }
+
+  void ClockJump() {
+    int64_t max = w_->options.clock_jump_max_ms;
+    if (max <= 0) return;
+    int64_t jump = loop().Uniform(-max, max);
+    if (jump == 0) jump = 1;
+    size_t total = w_->sentinels.size() + w_->data.size();
+    size_t i = loop().rng()() % total;
+    if (i < w_->sentinels.size()) {
+      w_->sentinels[i]->clock().Jump(jump);
+      Note("clock jump " + w_->sentinels[i]->name() + " " + std::to_string(jump) + " ms");
+    } else {
+      SimDataNode& d = *w_->data[i - w_->sentinels.size()];
+      d.clock().Jump(jump);
+      Note("clock jump " + d.name() + " " + std::to_string(jump) + " ms");
+    }
+  }
+
+  SimWorld* w_;
+  uint64_t faults_ = 0;
+  uint64_t partition_ = 0;
+  bool partition_active_ = false;
+};
+
+}  // namespace
+
+SimResult RunSentinelFailover(const SimOptions& options, std::function<void(const std::string&)> line) {
+  SimWorld w(options);
+  if (line) w.trace.set_sink(line);
+  SimResult r;
+  w.end_ms = options.duration_ms;
+  w.heal_start_ms = std::max<int64_t>(0, options.duration_ms - options.heal_ms);
+  w.trace.Add(0, "sim " + DescribeOptions(options));
+
+  std::vector<std::unique_ptr<SimChecker>> checkers;
+  checkers.push_back(MakeOneLeaderPerEpochChecker());
+  checkers.push_back(MakeOneMasterPerEpochChecker());
+  checkers.push_back(MakeConvergenceChecker());
+
+  int n_data = std::max(2, options.data_nodes);
+  for (int i = 0; i < n_data; ++i) {
+    int port = kFirstDataPort + i;
+    w.data.push_back(std::make_unique<SimDataNode>(&w.loop, &w.net, &w.trace, &w.options,
+                                                   "d" + std::to_string(i + 1), port, i == 0 ? 0 : kFirstDataPort));
+  }
+  for (int i = 0; i < std::max(1, options.sentinels); ++i)
+    w.sentinels.push_back(std::make_unique<SimSentinel>(&w.loop, &w.net, &w.trace, &w.options,
+                                                        "s" + std::to_string(i + 1), kFirstSentinelPort + i,
+                                                        w.loop.rng()()));
+  w.client = std::make_unique<SimClient>(&w.loop, &w.net, &w.trace, &w.options, &w.sentinels);
+  for (auto& d : w.data) d->Start();
+  auto hook = [&](SimSentinel& s, const std::string& type, const std::string& text) {
+    if (type == "+switch-master") ++r.switch_master_events;
+    for (auto& c : checkers) c->OnSentinelEvent(w, s, type, text);
+  };
+  for (auto& s : w.sentinels) s->Start(kFirstDataPort, hook);
+  w.client->Start(kClientPort);
+
+  FaultInjector faults(&w);
+  faults.Start();
+  w.loop.At(w.heal_start_ms, [&] { faults.Heal(); });
+  w.loop.At(std::max<int64_t>(w.heal_start_ms, w.end_ms - kWorkloadQuiesceMs), [&] {
+    w.client->Stop();
+    w.trace.Add(w.loop.now_ms(), "client stops writing");
+  });
+
+  auto violation = [&](SimChecker& c, const Status& s) {
+    r.ok = false;
+    r.checker = c.name();
+    r.violation = s.message();
+    r.violation_step = w.loop.steps();
+    r.violation_ms = w.loop.now_ms();
+    w.trace.Add(w.loop.now_ms(), "VIOLATION " + r.checker + ": " + r.violation);
+  };
+  while (r.ok && w.loop.steps() < options.max_steps) {
+    int64_t next = w.loop.NextDueMs();
+    if (next < 0 || next >= w.end_ms) break;
+    w.loop.Step();
+    for (auto& c : checkers) {
+      Status s = c->AfterStep(w);
+      if (!s.ok()) {
+        violation(*c, s);
+        break;
+      }
+    }
+  }
+  if (r.ok) {
+    for (auto& c : checkers) {
+      Status s = c->AtEnd(w);
+      if (!s.ok()) {
+        violation(*c, s);
+        break;
+      }
+    }
+  }
+
+  // Acknowledged writes missing from the final master (the data it holds).
+  const SimDataNode* master = nullptr;
+  int port = 0;
+  int64_t epoch = 0;
+  if (w.sentinels[0]->CurrentMaster(&port, &epoch)) master = w.DataByPort(port);
+  for (const SimClient::Ack& a : w.client->acked()) {
+    if (master == nullptr) break;
+    auto it = master->data().find(a.key);
+    if (it == master->data().end() || it->second != a.value) ++r.writes_lost;
+  }
+  w.trace.Add(w.loop.now_ms(), "END steps=" + std::to_string(w.loop.steps()) +
+                                   " acked=" + std::to_string(w.client->acked().size()) +
+                                   " lost=" + std::to_string(r.writes_lost));
+  r.steps = w.loop.steps();
+  r.simulated_ms = r.ok ? w.end_ms : w.loop.now_ms();
+  r.trace_hash = w.trace.hash();
+  r.trace_lines = w.trace.lines();
+  r.trace_tail = w.trace.Tail();
+  r.messages = w.net.messages();
+  r.resets = w.net.resets();
+  r.faults = faults.faults();
+  r.writes_attempted = w.client->attempted();
+  r.writes_acked = w.client->acked().size();
+  r.writes_failed = w.client->errors();
+  for (auto& c : checkers) {
+    std::string s = c->Summary();
+    if (!s.empty()) r.summaries.push_back(std::string(c->name()) + ": " + s);
+  }
+  return r;
+}
+
+}  // namespace troupe

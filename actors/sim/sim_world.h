@@ -1,0 +1,90 @@
+// SimWorld: everything one troupe-sim run is made of (the loop, the trace,
+// the network, the sentinels, the data nodes, the client, the phase), the
+// invariant-checker interface, and a run's result. The scenario builds the
+// world and drives it; checkers (actors/sim/checkers/, one per file) read
+// it after every step.
+//
+// Threading: single-threaded; a run owns its world.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/common/status.h"
+#include "actors/sim/sim_data_node.h"
+#include "actors/sim/sim_loop.h"
+#include "actors/sim/sim_network.h"
+#include "actors/sim/sim_options.h"
+#include "actors/sim/sim_sentinel.h"
+#include "actors/sim/sim_trace.h"
+#include "actors/sim/sim_workload.h"
+
+namespace troupe {
+
+struct SimWorld {
+  explicit SimWorld(const SimOptions& o)
+      : options(o), loop(o.seed), trace(static_cast<size_t>(o.trace_tail)), net(&loop, &trace, &options) {}
+  SimOptions options;
+  SimLoop loop;
+  SimTrace trace;
+  SimNetwork net;
+  std::vector<std::unique_ptr<SimSentinel>> sentinels;
+  std::vector<std::unique_ptr<SimDataNode>> data;
+  std::unique_ptr<SimClient> client;
+  int64_t heal_start_ms = 0;  // the heal phase starts here ...
+  int64_t end_ms = 0;         // ... and the run ends here
+  bool healing = false;
+
+  SimDataNode* DataByPort(int port) {
+    for (auto& d : data)
+      if (d->port() == port) return d.get();
+    return nullptr;
+  }
+};
+
+// An invariant checker. AfterStep runs after every event of the loop;
+// the first non-ok Status stops the run as a violation.
+class SimChecker {
+ public:
+  virtual ~SimChecker() = default;
+  virtual const char* name() const = 0;
+  // Every event a sentinel publishes (+sdown, +elected-leader, ...).
+  virtual void OnSentinelEvent(SimWorld& world, SimSentinel& sentinel, const std::string& type,
+                               const std::string& text) {}
+  virtual Status AfterStep(SimWorld& world) = 0;
+  // Once, at the end of the run.
+  virtual Status AtEnd(SimWorld& world) { return Status::Ok(); }
+  // A line for the report (may be empty).
+  virtual std::string Summary() const { return ""; }
+};
+
+// The checkers (each in its own file under actors/sim/checkers/).
+std::unique_ptr<SimChecker> MakeOneLeaderPerEpochChecker();
+std::unique_ptr<SimChecker> MakeOneMasterPerEpochChecker();
+std::unique_ptr<SimChecker> MakeConvergenceChecker();
+
+struct SimResult {
+  bool ok = true;
+  std::string checker;            // the checker that failed
+  std::string violation;          // what it said
+  uint64_t violation_step = 0;
+  int64_t violation_ms = 0;
+  uint64_t steps = 0;
+  int64_t simulated_ms = 0;
+  uint64_t trace_hash = 0;
+  uint64_t trace_lines = 0;
+  std::vector<std::string> trace_tail;
+  uint64_t messages = 0, resets = 0, faults = 0;
+  uint64_t writes_attempted = 0, writes_acked = 0, writes_lost = 0, writes_failed = 0;
+  uint64_t elections = 0, switch_master_events = 0;
+  std::vector<std::string> summaries;  // one line per checker
+};
+
+// The sentinel-failover scenario (scenario_sentinel_failover.cc). `line`,
+// when set, gets every trace line (--trace).
+SimResult RunSentinelFailover(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
+
+}  // namespace troupe
