@@ -29,6 +29,7 @@ struct ClientState {
   bool close_asap = false;       // killed: drop without flushing replies
   bool no_evict = false;         // CLIENT NO-EVICT
   bool readonly_cluster = false;  // READONLY (cluster mode)
+  bool asking = false;           // ASKING: the next command may use an importing slot
   enum class ReplyMode { kOn, kOff, kSkipNext, kSkip } reply_mode = ReplyMode::kOn;
   int64_t created_ms = 0;        // connection time (Unix ms)
   int64_t last_interaction_ms = 0;  // last command (Unix ms)

@@ -270,6 +270,13 @@ struct ConfigState {
     o.cluster_enabled = V("cluster-enabled").number != 0;
     o.cluster_config_file = str("cluster-config-file");
     o.cluster_node_timeout_ms = V("cluster-node-timeout").number;
+    o.cluster_require_full_coverage = V("cluster-require-full-coverage").number != 0;
+    o.cluster_allow_reads_when_down = V("cluster-allow-reads-when-down").number != 0;
+    o.cluster_port = static_cast<int>(V("cluster-port").number);
+    o.cluster_announce_ip = str("cluster-announce-ip");
+    o.cluster_announce_hostname = str("cluster-announce-hostname");
+    o.cluster_announce_port = static_cast<int>(V("cluster-announce-port").number);
+    o.cluster_announce_bus_port = static_cast<int>(V("cluster-announce-bus-port").number);
     o.slowlog_log_slower_than_us = V("slowlog-log-slower-than").number;
     o.slowlog_max_len = V("slowlog-max-len").number;
     o.hash_max_listpack_entries = V("hash-max-listpack-entries").number;

@@ -131,6 +131,19 @@ struct ServerOptions {
   std::string cluster_config_file = "nodes.conf";
   // Node timeout in milliseconds (`cluster-node-timeout`).
   int64_t cluster_node_timeout_ms = 15000;
+  // Without every slot served the cluster state is "fail" (`cluster-require-full-coverage`).
+  bool cluster_require_full_coverage = true;
+  // Reads are served while the cluster state is "fail" (`cluster-allow-reads-when-down`).
+  bool cluster_allow_reads_when_down = false;
+  // Cluster bus port, 0 = port + 10000 (`cluster-port`).
+  int cluster_port = 0;
+  // What this node tells the cluster about itself; empty/0 = the real
+  // address and ports (`cluster-announce-ip`, `cluster-announce-hostname`,
+  // `cluster-announce-port`, `cluster-announce-bus-port`).
+  std::string cluster_announce_ip;
+  std::string cluster_announce_hostname;
+  int cluster_announce_port = 0;
+  int cluster_announce_bus_port = 0;
   // Slow log threshold in microseconds, negative disables (`slowlog-log-slower-than`).
   int64_t slowlog_log_slower_than_us = 10000;
   // Slow log capacity (`slowlog-max-len`).

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/cluster/cluster_state.h"
 #include "actors/common/clock.h"
 #include "actors/node/config.h"
 #include "actors/node/default_config.h"
@@ -217,6 +218,37 @@ int Run(int argc, char** argv) {
   server.executable = ExecutablePath(argv[0]);
   server.config_file = config.config_file();
   server.daemonized = opts.daemonize;
+  // Cluster mode: lock and load nodes.conf (or create this node's identity).
+  std::unique_ptr<ClusterState> cluster_state;
+  if (opts.cluster_enabled && !opts.sentinel_mode) {
+    if (port > 65535 - 10000 && opts.cluster_port == 0) {
+      spdlog::warn("Redis port number too high. Cluster communication port is 10,000 port numbers higher "
+                   "than your Redis port. Your Redis port number must be 55535 or less.");
+      return 1;
+    }
+    ClusterOptions co;
+    co.config_file = opts.cluster_config_file;
+    co.port = opts.cluster_announce_port ? opts.cluster_announce_port : port;
+    co.cport = opts.cluster_announce_bus_port ? opts.cluster_announce_bus_port
+               : opts.cluster_port        ? opts.cluster_port
+                                          : port + 10000;
+    co.announce_ip = opts.cluster_announce_ip;
+    co.announce_hostname = opts.cluster_announce_hostname;
+    co.require_full_coverage = opts.cluster_require_full_coverage;
+    co.node_timeout_ms = opts.cluster_node_timeout_ms;
+    cluster_state = std::make_unique<ClusterState>(co, &clock, std::random_device{}() * 0x100000001ULL ^ std::random_device{}());
+    if (Status s = cluster_state->Open(); !s.ok()) {
+      spdlog::warn("{}", s.message());
+      return 1;
+    }
+    spdlog::info(cluster_state->loaded_from_disk() ? "Node configuration loaded, I'm {}"
+                                                   : "No cluster configuration found, I'm {}",
+                 cluster_state->myself().id);
+    config.OnChange("cluster-require-full-coverage", [cs = cluster_state.get()](const ServerOptions& o) {
+      cs->SetRequireFullCoverage(o.cluster_require_full_coverage);
+    });
+    server.cluster = cluster_state.get();
+  }
   Keyspace keyspace(opts.databases, &clock);
   auto apply_lfu = [&keyspace](const ServerOptions& o) {
     keyspace.SetLfu(o.maxmemory_policy.find("lfu") != std::string::npos,

@@ -30,6 +30,7 @@ class Propagation;
 class AppendOnlyFile;
 class Replication;
 class SentinelState;
+class ClusterState;
 struct RdbSaveInfo;
 struct DatasetLoadStats;
 
@@ -155,6 +156,9 @@ class ServerContext {
   std::function<void(const DatasetLoadStats&)> on_startup_loaded;
   // Sentinel mode: what the sentinel knows (SENTINEL commands); set by main().
   SentinelState* sentinel = nullptr;
+  // Cluster mode (cluster-enabled yes): slots, nodes, epochs, nodes.conf;
+  // set by main(), nullptr otherwise.
+  ClusterState* cluster = nullptr;
 
   // RDB snapshots (SAVE, BGSAVE, save points); set by main().
   Snapshotter* snapshotter = nullptr;

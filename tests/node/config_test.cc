@@ -306,7 +306,16 @@ TEST(ConfigDirectives, ImplementedSetIsTheBriefs) {
                                     "min-replicas-max-lag",
                                     "repl-backlog-size",
                                     "repl-backlog-ttl",
-                                    "replicaof"};
+                                    "replicaof",
+                                    "cluster-enabled",
+                                    "cluster-config-file",
+                                    "cluster-require-full-coverage",
+                                    "cluster-allow-reads-when-down",
+                                    "cluster-port",
+                                    "cluster-announce-ip",
+                                    "cluster-announce-hostname",
+                                    "cluster-announce-port",
+                                    "cluster-announce-bus-port"};
   EXPECT_EQ(implemented, expected);
 }
 
@@ -1323,7 +1332,8 @@ TEST(ConfigWarnings, TutorialClusterNodeConf) {
   EXPECT_FALSE(o.protected_mode);
   std::vector<std::string> w = c.UnimplementedInUse();
   std::sort(w.begin(), w.end());
-  EXPECT_EQ(w, (std::vector<std::string>{"cluster-config-file", "cluster-enabled", "cluster-node-timeout"}));
+  // The cluster bus (and with it the node timeout) is not built yet.
+  EXPECT_EQ(w, (std::vector<std::string>{"cluster-node-timeout"}));
   // Restating defaults warns about nothing.
   EXPECT_TRUE(Load("appendonly no\nsave 3600 1\nsave 300 100\nsave 60 10000\n")
                   .UnimplementedInUse()

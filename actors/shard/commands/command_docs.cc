@@ -346,6 +346,7 @@ const std::vector<DocRow>& Rows() {
 #include "actors/shard/commands/docs_pubsub.inc"
 #include "actors/shard/commands/docs_dump.inc"
 #include "actors/shard/commands/docs_sentinel.inc"
+#include "actors/shard/commands/docs_cluster.inc"
   };
   return *rows;
 }

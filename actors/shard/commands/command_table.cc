@@ -9,6 +9,7 @@
 #include "actors/common/strings.h"
 #include "actors/node/server_context.h"
 #include "actors/shard/commands/info_command.h"
+#include "actors/shard/commands/cluster_family.h"
 #include "actors/replication/replication.h"
 #include "actors/shard/propagation/propagation.h"
 
@@ -208,6 +209,7 @@ CommandTable& CommandTable::Instance() {
     RegisterMemoryFamily(*t);
     RegisterReplicationFamily(*t);
     RegisterSentinelFamily(*t);
+    RegisterClusterFamily(*t);
     return t;
   }();
   return *table;
@@ -296,6 +298,18 @@ const CommandSpec* CommandTable::Dispatch(CommandContext& ctx) const {
     CountErrors(server, out, reply_start);
     if (ctx.client.in_multi) ctx.client.multi_error = true;
     return nullptr;
+  }
+  // Cluster mode: redirect requests whose keys this node does not serve
+  // (Redis's getNodeByQuery; never for our master's stream or the AOF).
+  if (server.cluster != nullptr && !ctx.client.is_master && ctx.client.id != 0) {
+    std::string refusal = ClusterRefusal(ctx, *cmd, *this);
+    if (!refusal.empty()) {
+      ctx.reply.Error(refusal);
+      cmd->rejected_calls++;
+      CountErrors(server, out, reply_start);
+      if (ctx.client.in_multi) ctx.client.multi_error = true;  // (a refused EXEC discarded it)
+      return nullptr;
+    }
   }
   // A RESP2 client with subscriptions may only manage them (RESP3 carries
   // pushes beside replies, so it may run anything); checked after arity

@@ -69,6 +69,8 @@ void RegisterMemoryFamily(CommandTable& table);
 void RegisterReplicationFamily(CommandTable& table);
 // SENTINEL (sentinel_family.cc): present only in sentinel mode.
 void RegisterSentinelFamily(CommandTable& table);
+// CLUSTER, READONLY, READWRITE, ASKING (cluster_family.cc).
+void RegisterClusterFamily(CommandTable& table);
 // Wakes the clients blocked in WAIT (a replica acknowledged an offset).
 void WakeWaitingClients(ServerContext& server);
 
