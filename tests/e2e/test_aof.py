@@ -345,3 +345,28 @@ def test_bgsave_during_a_rewrite_is_refused_or_scheduled(server_factory):
     assert scheduled in (True, "Background saving scheduled")
     wait_until(lambda: r.info("persistence")["rdb_saves"] > saves, "the scheduled BGSAVE")
     assert r.info("persistence")["aof_rewrites"] == 1
+
+
+def test_kill9_during_a_rewrite_keeps_a_complete_aof(server_factory):
+    # The manifest on disk must describe a complete dataset at every moment:
+    # killed while the rewrite child writes the new base, the server restarts
+    # on the old base plus both incremental files.
+    srv = server_factory("--appendonly", "yes", name="aof-kill-rewrite")
+    r = srv.client(decode_responses=True)
+    # Real writes (DEBUG POPULATE is not written to the AOF, in Redis either).
+    p = r.pipeline(transaction=False)
+    for b in range(200):
+        p.mset({f"key:{b}:{i}": i for i in range(1000)})
+    p.execute()
+    p = r.pipeline(transaction=False)
+    p.execute_command("BGREWRITEAOF")
+    p.set("written-during-rewrite", "yes")
+    p.execute()
+    assert r.info("persistence")["aof_rewrite_in_progress"] == 1
+    os.kill(srv.proc.pid, signal.SIGKILL)
+    srv.stop()
+    check_aof(srv)
+    srv.start()
+    r = srv.client(decode_responses=True)
+    assert r.dbsize() == 200001
+    assert r.get("written-during-rewrite") == "yes"
