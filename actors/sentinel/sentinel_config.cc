@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "actors/common/strings.h"
+#include "actors/node/config_directives.h"
 #include "actors/sentinel/sentinel_extras.h"
 
 namespace troupe {
@@ -214,43 +215,8 @@ const SentinelInstance& CurrentMasterAddress(const SentinelInstance& master) {
   return master;
 }
 
-std::string QuoteRepr(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(c)) {
-          out += static_cast<char>(c);
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        }
-    }
-  }
-  return out + "\"";
-}
+
+std::string QuoteRepr(const std::string& text) { return config_internal::Repr(text); }
 
 // Redis 7.0's rewriteConfigSentinelOption order: identity and global
 // switches, then per master its settings, epochs, replicas, sentinels and

@@ -124,42 +124,41 @@ SentinelInstance* SentinelState::FindMasterByAddr(const std::string& host, int p
   return nullptr;
 }
 
-SentinelInstance* SentinelState::AddSlave(SentinelInstance& master, const std::string& host, int port) {
+// A replica or sentinel of `master` at host:port, added to `children`
+// unless one is there already.
+SentinelInstance* SentinelState::Child(SentinelInstance& master,
+                                       std::map<std::string, std::unique_ptr<SentinelInstance>>& children,
+                                       uint32_t flag, const std::string& host, int port) {
   std::string key = host + ":" + std::to_string(port);
-  auto it = master.slaves.find(key);
-  if (it != master.slaves.end()) return it->second.get();
+  auto it = children.find(key);
+  if (it != children.end()) return it->second.get();
   auto ri = std::make_unique<SentinelInstance>();
-  ri->flags = kSriSlave;
+  ri->flags = flag;
   ri->name = key;
   ri->host = host;
   ri->port = port;
   ri->master = &master;
   ri->down_after_ms = master.down_after_ms;
   ri->last_avail_time_ms = clock_->UnixMs();
-  ri->role_reported = "slave";
   ri->role_reported_time_ms = clock_->UnixMs();
   SentinelInstance* raw = ri.get();
-  master.slaves[key] = std::move(ri);
+  children[key] = std::move(ri);
   return raw;
+}
+
+SentinelInstance* SentinelState::AddSlave(SentinelInstance& master, const std::string& host, int port) {
+  bool known = master.slaves.count(host + ":" + std::to_string(port)) != 0;
+  SentinelInstance* ri = Child(master, master.slaves, kSriSlave, host, port);
+  if (!known) ri->role_reported = "slave";
+  return ri;
 }
 
 SentinelInstance* SentinelState::AddSentinel(SentinelInstance& master, const std::string& host, int port,
                                              const std::string& runid) {
-  std::string key = host + ":" + std::to_string(port);
-  auto it = master.sentinels.find(key);
-  if (it != master.sentinels.end()) return it->second.get();
-  auto ri = std::make_unique<SentinelInstance>();
-  ri->flags = kSriSentinel;
-  ri->name = key;
-  ri->host = host;
-  ri->port = port;
-  ri->runid = runid;
-  ri->master = &master;
-  ri->down_after_ms = master.down_after_ms;
-  ri->last_avail_time_ms = clock_->UnixMs();
-  SentinelInstance* raw = ri.get();
-  master.sentinels[key] = std::move(ri);
-  return raw;
+  bool known = master.sentinels.count(host + ":" + std::to_string(port)) != 0;
+  SentinelInstance* ri = Child(master, master.sentinels, kSriSentinel, host, port);
+  if (!known) ri->runid = runid;
+  return ri;
 }
 
 void SentinelState::ResetMaster(SentinelInstance& master) {

@@ -212,6 +212,9 @@ class SentinelState {
   bool test_vote_twice = false;
 
  private:
+  SentinelInstance* Child(SentinelInstance& master,
+                          std::map<std::string, std::unique_ptr<SentinelInstance>>& children, uint32_t flag,
+                          const std::string& host, int port);
   void HandleInstance(SentinelInstance& ri);
   void SendPeriodicCommands(SentinelInstance& ri);
   void SendPing(SentinelInstance& ri);
