@@ -323,7 +323,9 @@ class ServerProcess:
                  "--appendonly", "no", "--dir", str(self.dir)]
         return args + self.extra_args
 
-    def start(self, timeout=START_TIMEOUT_S):
+    def start(self, timeout=START_TIMEOUT_S, wait_loaded=True):
+        """Starts the process and waits (bounded) until it answers PING; with
+        `wait_loaded`, also until its dataset is loaded (no -LOADING)."""
         last = ""
         for _ in range(START_ATTEMPTS):
             port = free_port()
@@ -335,6 +337,8 @@ class ServerProcess:
             self.port = port
             _LIVE.add(self)
             ok, last = self._wait_ready(timeout)
+            if ok and wait_loaded:
+                ok, last = self._wait_loaded(timeout)
             if ok:
                 return self
             self._terminate()
@@ -362,6 +366,25 @@ class ServerProcess:
                 why = str(e)
             time.sleep(0.05)
         return False, why
+
+    def _wait_loaded(self, timeout):
+        """Polls until PING is no longer answered -LOADING (bounded)."""
+        deadline = time.monotonic() + timeout
+        last = "still loading"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False, f"process exited with {self.proc.returncode}; " + self.log()[-2000:]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as s:
+                    s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                    data = s.recv(256)
+                    if not data.startswith(b"-LOADING"):
+                        return True, ""
+                    last = data.decode("latin-1").strip()
+            except OSError as e:
+                last = str(e)
+            time.sleep(0.02)
+        return False, last
 
     def _terminate(self, timeout=STOP_TIMEOUT_S):
         if self.proc is not None and self.proc.poll() is None:

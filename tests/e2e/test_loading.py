@@ -53,8 +53,9 @@ def check_data(client, total):
 
 
 def start_stopped(srv):
-    """Restarts a stopped ServerProcess in its directory (new port)."""
-    srv.start()
+    """Restarts a stopped ServerProcess in its directory (new port); returns
+    as soon as it answers, -LOADING included."""
+    srv.start(wait_loaded=False)
     return srv
 
 
@@ -195,7 +196,7 @@ def test_truncated_dump_exits_non_zero_naming_file_and_offset(server_factory, se
     try:
         # It may answer -LOADING before it reaches the cut, or be gone already.
         try:
-            bad.start(timeout=20)
+            bad.start(timeout=20, wait_loaded=False)
         except harness.ServerError:
             pass
         assert bad.wait_exit(20) == 1
