@@ -589,6 +589,7 @@ ClusterNode* ClusterState::AddNode(const std::string& id, uint32_t flags) {
   auto n = std::make_unique<ClusterNode>();
   n->id = id;
   n->flags = flags;
+  n->created_ms = clock_->UnixMs();
   ClusterNode* raw = n.get();
   nodes_.emplace(id, std::move(n));
   MarkChanged();
@@ -654,16 +655,93 @@ void ClusterState::Reset(bool hard) {
   MarkChanged();
 }
 
-void ClusterState::AddFailureReport(ClusterNode* failing, const std::string& reporter_id) {
+bool ClusterState::AddFailureReport(ClusterNode* failing, const std::string& reporter_id) {
   int64_t now = clock_->UnixMs();
   for (FailureReport& r : failing->fail_reports) {
     if (r.reporter_id == reporter_id) {
       r.time_ms = now;
-      return;
+      return false;
     }
   }
-  if (failing->fail_reports.size() >= kClusterMaxNodes) return;
+  if (failing->fail_reports.size() >= kClusterMaxNodes) return false;
   failing->fail_reports.push_back(FailureReport{reporter_id, now});
+  return true;
+}
+
+bool ClusterState::DelFailureReport(ClusterNode* failing, const std::string& reporter_id) {
+  auto& reports = failing->fail_reports;
+  auto it = std::find_if(reports.begin(), reports.end(),
+                         [&](const FailureReport& r) { return r.reporter_id == reporter_id; });
+  if (it == reports.end()) return false;
+  reports.erase(it);
+  return true;
+}
+
+bool ClusterState::StartHandshake(const std::string& ip, int port, int cport) {
+  for (const auto& [id, n] : nodes_)
+    if ((n->flags & kNodeHandshake) && n->ip == ip && n->port == port && n->cport == cport) return false;
+  ClusterNode* n = AddNode(NewNodeId(), kNodeHandshake | kNodeMeet);
+  if (n == nullptr) return false;
+  n->ip = ip;
+  n->port = port;
+  n->cport = cport;
+  n->created_ms = clock_->UnixMs();
+  return true;
+}
+
+void ClusterState::RenameNode(ClusterNode* node, const std::string& new_id) {
+  auto it = nodes_.find(node->id);
+  if (it == nodes_.end() || nodes_.count(new_id) != 0) return;
+  std::unique_ptr<ClusterNode> owned = std::move(it->second);
+  nodes_.erase(it);
+  owned->id = new_id;
+  nodes_.emplace(new_id, std::move(owned));
+  MarkChanged();
+}
+
+void ClusterState::SetNodeAsMaster(ClusterNode* node) {
+  if (node->is_master()) return;
+  node->flags = (node->flags & ~kNodeSlave) | kNodeMaster;
+  node->master_id.clear();
+  MarkChanged();
+  todo_save = true;
+}
+
+void ClusterState::SetMyMaster(ClusterNode* master) {
+  myself_->flags = (myself_->flags & ~(kNodeMaster | kNodeMigrateTo)) | kNodeSlave;
+  myself_->master_id = master->id;
+  for (int j = 0; j < kClusterSlots; ++j) {
+    importing_[static_cast<size_t>(j)] = nullptr;
+    migrating_[static_cast<size_t>(j)] = nullptr;
+  }
+  MarkChanged();
+  todo_save = true;
+}
+
+ClusterNode* ClusterState::MyShardMaster() {
+  if (myself_->is_replica())
+    if (ClusterNode* m = Find(myself_->master_id)) return m;
+  return myself_;
+}
+
+std::string ClusterState::SlotBitmap(const ClusterNode* node) const {
+  std::string bitmap(kClusterSlots / 8, '\0');
+  if (node == nullptr || node->num_slots == 0) return bitmap;
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (slots_[static_cast<size_t>(j)] == node) bitmap[static_cast<size_t>(j) / 8] |= static_cast<char>(1 << (j & 7));
+  return bitmap;
+}
+
+void ClusterState::Blacklist(const std::string& id) {
+  // Redis's CLUSTER_BLACKLIST_TTL: 60 seconds.
+  if (blacklist_.size() >= kClusterMaxNodes) blacklist_.clear();
+  blacklist_[id] = clock_->UnixMs() + 60000;
+}
+
+bool ClusterState::Blacklisted(const std::string& id) {
+  int64_t now = clock_->UnixMs();
+  for (auto it = blacklist_.begin(); it != blacklist_.end();) it = it->second < now ? blacklist_.erase(it) : std::next(it);
+  return blacklist_.count(id) != 0;
 }
 
 size_t ClusterState::CountFailureReports(ClusterNode* node) {

@@ -72,6 +72,8 @@ struct ClusterNode {
   uint64_t repl_offset = 0;      // last replication offset it gossiped
   int num_slots = 0;             // slots it owns
   std::vector<FailureReport> fail_reports;
+  int64_t created_ms = 0;        // Unix ms it was added (a handshake expires after the node timeout)
+  int64_t data_received_ms = 0;  // Unix ms of the last bus message from it, on any link
 
   bool is_myself() const { return (flags & kNodeMyself) != 0; }
   bool is_master() const { return (flags & kNodeMaster) != 0; }
@@ -176,6 +178,32 @@ class ClusterState {
   // Adds a node learnt from a peer or a MEET; nullptr if the id is taken
   // or the table is full.
   ClusterNode* AddNode(const std::string& id, uint32_t flags);
+  // CLUSTER MEET / a gossiped address: a node in the handshake state under
+  // a random id (MEET flag: the bus greets it with MEET). False when a
+  // handshake with that address is already under way.
+  bool StartHandshake(const std::string& ip, int port, int cport);
+  // The handshake entry `node` learnt its real id (from the PONG header).
+  void RenameNode(ClusterNode* node, const std::string& new_id);
+  // Redis's clusterSetNodeAsMaster: `node` is a master now (not myself's
+  // replica role, see SetMyMaster).
+  void SetNodeAsMaster(ClusterNode* node);
+  // CLUSTER REPLICATE: myself becomes a replica of `master` (no slots).
+  void SetMyMaster(ClusterNode* master);
+  // The 2048-byte bitmap of the slots `node` owns (bit j of byte j/8, LSB
+  // first, as Redis's clusterMsg.myslots).
+  std::string SlotBitmap(const ClusterNode* node) const;
+  static bool BitmapHas(const std::string& bitmap, int slot) {
+    return bitmap.size() == kClusterSlots / 8 &&
+           (static_cast<unsigned char>(bitmap[static_cast<size_t>(slot) / 8]) >> (slot & 7)) & 1;
+  }
+  // The master whose slots myself serves (myself, or its master when known).
+  ClusterNode* MyShardMaster();
+  // CLUSTER FORGET keeps a forgotten id out of gossip for a minute.
+  void Blacklist(const std::string& id);
+  bool Blacklisted(const std::string& id);
+  // A node asked for a save (the bus batches them: one write per event).
+  bool todo_save = false;
+
   // Forgets a node (not myself): its slots become unassigned and its
   // failure reports by others disappear.
   void DeleteNode(const std::string& id);
@@ -190,7 +218,10 @@ class ClusterState {
 
   // Failure reports (for the failure detector of the cluster bus): add or
   // refresh, and count the ones younger than 2 x node timeout.
-  void AddFailureReport(ClusterNode* failing, const std::string& reporter_id);
+  // True when the report is new (not a refresh).
+  bool AddFailureReport(ClusterNode* failing, const std::string& reporter_id);
+  // True when there was one to remove.
+  bool DelFailureReport(ClusterNode* failing, const std::string& reporter_id);
   size_t CountFailureReports(ClusterNode* node);
 
   uint64_t current_epoch = 0;   // the cluster's latest epoch as we know it
@@ -211,6 +242,7 @@ class ClusterState {
   std::vector<ClusterNode*> slots_, importing_, migrating_;
   bool loaded_from_disk_ = false;
   int lock_fd_ = -1;
+  std::map<std::string, int64_t, std::less<>> blacklist_;  // id -> Unix ms it expires
 
   // Health bookkeeping (monotonic ms).
   ClusterHealth health_ = ClusterHealth::kFail;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "actors/cluster/cluster_state.h"
+#include "actors/cluster/slot_math.h"
 #include "actors/common/clock.h"
 #include "actors/node/config.h"
 #include "actors/node/default_config.h"
@@ -249,6 +250,18 @@ int Run(int argc, char** argv) {
     });
     server.cluster = cluster_state.get();
   }
+  // The cluster bus port: opened here so a busy port fails the start.
+  std::vector<ListenSocket> bus_sockets;
+  if (server.cluster != nullptr) {
+    int bus_port = opts.cluster_port ? static_cast<int>(opts.cluster_port) : port + 10000;
+    auto opened = OpenListenSockets(opts.bind, bus_port, opts.tcp_backlog, opts.tcp_keepalive_s);
+    if (!opened.ok()) {
+      spdlog::warn("Warning: {}", opened.status().message());
+      spdlog::warn("Failed listening on port {} (cluster), aborting.", bus_port);
+      return 1;
+    }
+    bus_sockets = std::move(*opened);
+  }
   Keyspace keyspace(opts.databases, &clock);
   auto apply_lfu = [&keyspace](const ServerOptions& o) {
     keyspace.SetLfu(o.maxmemory_policy.find("lfu") != std::string::npos,
@@ -299,6 +312,28 @@ int Run(int argc, char** argv) {
     replication.RestoreFromRdb(st.repl_id, st.repl_offset, st.repl_stream_db);
   };
   if (!opts.sentinel_mode && !opts.replicaof_host.empty()) replication.SetMaster(opts.replicaof_host, opts.replicaof_port);
+  // What the cluster bus needs from the node: the replication offset it
+  // gossips, following the master a replica is assigned, cluster-wide
+  // PUBLISH, and dropping keys of slots another master took over.
+  server.cluster_hooks.repl_offset = [&replication] { return static_cast<uint64_t>(replication.offset()); };
+  server.cluster_hooks.replicate_from = [&replication](const std::string& ip, int p) { replication.SetMaster(ip, p); };
+  server.cluster_hooks.replication_master = [&replication] {
+    return std::make_pair(replication.master_host(), replication.master_port());
+  };
+  server.cluster_hooks.publish_local = [&pubsub](const std::string& channel, const std::string& message) {
+    pubsub.Publish(channel, message);
+  };
+  auto keys_in_slot = [&keyspace](int slot) {
+    std::vector<std::string> keys;
+    keyspace.db(0).ForEach([&](const Entry* e) {
+      if (KeySlot(e->key()) == slot) keys.emplace_back(e->key());
+    });
+    return keys;
+  };
+  server.cluster_hooks.count_keys_in_slot = [keys_in_slot](int slot) { return keys_in_slot(slot).size(); };
+  server.cluster_hooks.delete_keys_in_slot = [keys_in_slot, &keyspace](int slot) {
+    for (const std::string& k : keys_in_slot(slot)) keyspace.db(0).Delete(k);
+  };
   // Sentinel mode: the `sentinel ...` lines become the sentinel's state.
   std::unique_ptr<SentinelState> sentinel_state;
   if (opts.sentinel_mode) {
@@ -414,7 +449,8 @@ int Run(int argc, char** argv) {
     struct mallinfo2 at_start = mallinfo2();
     server.used_memory_startup = at_start.uordblks + at_start.hblkhd;
     spdlog::info("Server initialized");
-    caf::actor node = system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets));
+    caf::actor node =
+        system.middleman().spawn_broker(Node, &keyspace, &server, std::move(*sockets), std::move(bus_sockets));
     // With a start-up load under way, the shard says it when the load is done.
     if (server.startup_load == nullptr) spdlog::info("Ready to accept connections");
 

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "actors/cluster/cluster_bus_edge.h"
 #include "actors/node/logging.h"
 #include "actors/node/server_context.h"
 #include "actors/persistence/aof.h"
@@ -22,7 +23,7 @@
 namespace troupe {
 
 caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* server,
-                   std::vector<ListenSocket> sockets) {
+                   std::vector<ListenSocket> sockets, std::vector<ListenSocket> bus_sockets) {
   auto& mm = self->system().middleman();
   caf::actor shard = mm.spawn_broker(Shard, keyspace, server);
   SessionDeps deps;
@@ -33,6 +34,9 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
   // Sentinel mode: the broker that watches the masters.
   caf::actor sentinel;
   if (server->sentinel != nullptr) sentinel = mm.spawn_broker(Sentinel, server, server->sentinel);
+  // Cluster mode: the broker of the cluster bus.
+  caf::actor bus;
+  if (server->cluster != nullptr) bus = mm.spawn_broker(ClusterBusEdge, server, std::move(bus_sockets));
 
   // The master link of a replica: one broker per REPLICAOF, replaced when
   // the master changes.
@@ -63,7 +67,7 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
   };
 
   return {
-      [self, keyspace, server, shard, listener, link, sentinel](shutdown_atom, int32_t flags) {
+      [self, keyspace, server, shard, listener, link, sentinel, bus](shutdown_atom, int32_t flags) {
         if (!(flags & kShutdownSaved)) {
           if (server->aof != nullptr) server->aof->Shutdown();
           std::string error = server->snapshotter->SaveBeforeShutdown(
@@ -79,6 +83,7 @@ caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* ser
         self->send_exit(shard, caf::exit_reason::user_shutdown);
         if (*link) self->send_exit(*link, caf::exit_reason::user_shutdown);
         if (sentinel) self->send_exit(sentinel, caf::exit_reason::user_shutdown);
+        if (bus) self->send_exit(bus, caf::exit_reason::user_shutdown);
         if (server->replication != nullptr) server->replication->on_master_changed = nullptr;
         server->request_shutdown = nullptr;
         spdlog::warn("{} is now ready to exit, bye bye...", server->options().sentinel_mode ? "Sentinel" : "Troupe");

@@ -1,5 +1,5 @@
 // Node: the supervisor of one troupe-server process (DESIGN §3). It spawns
-// the shard and the listener, installs the ServerContext hooks (SHUTDOWN),
+// the shard, the listener and (cluster mode) the cluster bus edge, installs the ServerContext hooks (SHUTDOWN),
 // and runs the shutdown sequence: close every client, stop accepting, stop
 // the shard, quit — after which main() sees no actor left and exits.
 //
@@ -27,7 +27,8 @@ enum ShutdownFlag : int32_t {
   kShutdownSaved = 8,  // the final save already happened (SHUTDOWN command)
 };
 
+// `bus_sockets`: the cluster bus port's listening sockets (cluster mode).
 caf::behavior Node(caf::io::broker* self, Keyspace* keyspace, ServerContext* server,
-                   std::vector<ListenSocket> sockets);
+                   std::vector<ListenSocket> sockets, std::vector<ListenSocket> bus_sockets);
 
 }  // namespace troupe

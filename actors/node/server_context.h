@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "actors/cluster/cluster_bus.h"
 #include "actors/common/clock.h"
 #include "actors/node/config.h"
 #include "net/client_state.h"
@@ -159,6 +160,10 @@ class ServerContext {
   // Cluster mode (cluster-enabled yes): slots, nodes, epochs, nodes.conf;
   // set by main(), nullptr otherwise.
   ClusterState* cluster = nullptr;
+  // The cluster bus (set by its edge broker while it runs) and what the
+  // bus needs from the node (installed by main).
+  ClusterBus* cluster_bus = nullptr;
+  ClusterBusHooks cluster_hooks;
 
   // RDB snapshots (SAVE, BGSAVE, save points); set by main().
   Snapshotter* snapshotter = nullptr;

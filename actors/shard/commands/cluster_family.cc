@@ -3,9 +3,11 @@
 // Redis 7.0.15's reply shapes and error texts; and ClusterRefusal, the
 // routing check Dispatch runs for every command in cluster mode.
 //
-// The cluster bus is not built yet, so MEET, REPLICATE and FAILOVER
-// validate their arguments as Redis does and then answer an error saying
-// so. COUNTKEYSINSLOT, GETKEYSINSLOT and the key checks of SETSLOT scan
+// MEET starts a handshake the cluster bus (cluster_bus.h) carries out;
+// REPLICATE points replication at the new master; configuration changes
+// are announced by the bus's next pings (at most 100 ms later). Replica
+// failover is not built yet, so FAILOVER validates its arguments as Redis
+// does and then answers an error saying so. COUNTKEYSINSLOT, GETKEYSINSLOT and the key checks of SETSLOT scan
 // database 0 (there is no per-slot key index yet).
 //
 // Runs inline in the client session on the multiplexer thread.
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/cluster/cluster_bus.h"
 #include "actors/cluster/cluster_routing.h"
 #include "actors/cluster/cluster_state.h"
 #include "actors/common/strings.h"
@@ -30,8 +33,8 @@
 namespace troupe {
 namespace {
 
-constexpr const char kNoBus[] =
-    "ERR Troupe's cluster bus is not built yet: this node cannot reach other cluster nodes";
+constexpr const char kNoFailover[] =
+    "ERR Troupe does not implement replica failover in cluster mode yet (CLUSTER FAILOVER)";
 
 // The cluster state, or nullptr after replying Redis's error.
 ClusterState* Cluster(CommandContext& ctx) {
@@ -171,8 +174,27 @@ void ClusterKeySlot(CommandContext& ctx) {
   if (Cluster(ctx) != nullptr) ctx.reply.Integer(KeySlot(ctx.arg(2)));
 }
 
+// CLUSTER LINKS: one map per bus link, Redis 7.0's fields.
 void ClusterLinks(CommandContext& ctx) {
-  if (Cluster(ctx) != nullptr) ctx.reply.ArrayHeader(0);  // no bus links exist yet
+  if (Cluster(ctx) == nullptr) return;
+  std::vector<ClusterBus::LinkInfo> links;
+  if (ctx.server.cluster_bus != nullptr) links = ctx.server.cluster_bus->Links();
+  ctx.reply.ArrayHeader(links.size());
+  for (const ClusterBus::LinkInfo& l : links) {
+    ctx.reply.MapHeader(6);
+    ctx.reply.Bulk("direction");
+    ctx.reply.Bulk(l.direction);
+    ctx.reply.Bulk("node");
+    ctx.reply.Bulk(l.node_id);
+    ctx.reply.Bulk("create-time");
+    ctx.reply.Integer(l.created_ms);
+    ctx.reply.Bulk("events");
+    ctx.reply.Bulk(l.connected ? "r" : "");
+    ctx.reply.Bulk("send-buffer-allocated");
+    ctx.reply.Integer(0);
+    ctx.reply.Bulk("send-buffer-used");
+    ctx.reply.Integer(0);
+  }
 }
 
 // One node of CLUSTER SLOTS: ip, port, id, and a map of the other endpoints.
@@ -531,6 +553,17 @@ void ClusterForget(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// The textual form inet_ntop gives (so "127.000.000.001"-style spellings
+// and IPv6 variants compare equal); the input when it does not parse.
+std::string NormalizeIp(std::string_view ip) {
+  std::string s(ip);
+  unsigned char buf[sizeof(in6_addr)];
+  char out[INET6_ADDRSTRLEN];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1 && inet_ntop(AF_INET, buf, out, sizeof(out))) return out;
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1 && inet_ntop(AF_INET6, buf, out, sizeof(out))) return out;
+  return s;
+}
+
 bool ValidIp(std::string_view ip) {
   std::string s(ip);
   unsigned char buf[sizeof(in6_addr)];
@@ -561,7 +594,10 @@ void ClusterMeet(CommandContext& ctx) {
                     std::string(ctx.arg(3)));
     return;
   }
-  ctx.reply.Error(kNoBus);
+  // A handshake already under way with that address is fine (Redis answers OK too).
+  ClusterState* cs = ctx.server.cluster;
+  cs->StartHandshake(NormalizeIp(ctx.arg(2)), static_cast<int>(port), static_cast<int>(cport));
+  ctx.reply.Ok();
 }
 
 void ClusterReplicate(CommandContext& ctx) {
@@ -581,7 +617,12 @@ void ClusterReplicate(CommandContext& ctx) {
     ctx.reply.Error("ERR To set a master the node must be empty and without assigned slots.");
     return;
   }
-  ctx.reply.Error(kNoBus);
+  cs->SetMyMaster(n);
+  SaveOrLog(*cs);
+  cs->todo_save = false;
+  if (ctx.server.replication != nullptr && !n->ip.empty()) ctx.server.replication->SetMaster(n->ip, n->port);
+  if (ctx.server.cluster_bus != nullptr) ctx.server.cluster_bus->BroadcastPong();
+  ctx.reply.Ok();
 }
 
 void ClusterFailover(CommandContext& ctx) {
@@ -603,7 +644,7 @@ void ClusterFailover(CommandContext& ctx) {
     ctx.reply.Error("ERR I'm a replica but my master is unknown to me");
     return;
   }
-  ctx.reply.Error(kNoBus);
+  ctx.reply.Error(kNoFailover);
 }
 
 // ---- Connection flags.

@@ -114,6 +114,9 @@ void PublishCommand(CommandContext& ctx) {
   PubSubRegistry* reg = Registry(ctx);
   if (reg == nullptr) return;
   ctx.reply.Integer(static_cast<int64_t>(reg->Publish(ctx.arg(1), ctx.arg(2))));
+  // In a cluster every node delivers it to its own subscribers.
+  if (ctx.server.cluster_bus != nullptr)
+    ctx.server.cluster_bus->Publish(std::string(ctx.arg(1)), std::string(ctx.arg(2)));
   // Replicas deliver it to their own subscribers; the AOF does not keep it.
   if (ctx.propagating()) ctx.server.propagation->Add(ctx.client.db, ctx.argv, kPropagateRepl);
 }
