@@ -17,6 +17,7 @@ namespace {
 // Redis's CLUSTER_FAIL_UNDO_TIME_MULT: a master with slots loses its FAIL
 // flag this many node timeouts after failing when nobody took its slots.
 constexpr int64_t kFailUndoTimeMult = 2;
+constexpr int kMinGossipEntries = 8;
 
 bool IsHexId(const std::string& id) {
   if (id.size() != kClusterNameLen) return false;
@@ -171,14 +172,18 @@ void ClusterBus::SendPing(Link& link, const char* type) {
   int64_t now = clock_->UnixMs();
   if (target != nullptr && t == "ping") target->ping_sent_ms = now;
 
-  // Gossip about a tenth of the nodes (at least 3), never myself or the
-  // receiver, preferring nodes that are not in a handshake; then every node
-  // flagged PFAIL, so failure reports spread fast.
-  std::vector<ClusterNode*> all;
+  // Gossip about a tenth of the nodes, never myself, skipping nodes in a
+  // handshake; then every node flagged PFAIL, so failure reports spread
+  // fast. Redis sends at least 3 entries; Troupe at least 8 (all of a
+  // cluster of up to 10 nodes), so a new cluster converges in a few rounds
+  // rather than waiting on which random entries happen to be picked.
+  std::vector<ClusterNode*> all, candidates;
   for (const ClusterNode* n : state_->NodesInOrder()) all.push_back(const_cast<ClusterNode*>(n));
-  int freshnodes = static_cast<int>(all.size()) - 2;
-  int wanted = std::max(3, static_cast<int>(all.size()) / 10);
-  wanted = std::min(wanted, freshnodes);
+  for (ClusterNode* n : all) {
+    if (n->is_myself() || n->timed_out() || (n->flags & (kNodeHandshake | kNodeNoAddr))) continue;
+    if (!n->link_connected && n->num_slots == 0) continue;
+    candidates.push_back(n);
+  }
   std::set<ClusterNode*> chosen;
   auto add = [&](ClusterNode* n) {
     pb::Gossip* g = body != nullptr ? body->add_gossip() : pong->add_gossip();
@@ -191,16 +196,12 @@ void ClusterBus::SendPing(Link& link, const char* type) {
     g->set_flags(WireFlags(n->flags));
     chosen.insert(n);
   };
-  for (int iterations = wanted * 3; freshnodes > 0 && static_cast<int>(chosen.size()) < wanted && iterations > 0;
-       --iterations) {
-    ClusterNode* n = all[rng_() % all.size()];
-    if (n->is_myself() || n->timed_out() || chosen.count(n) != 0) continue;
-    if ((n->flags & (kNodeHandshake | kNodeNoAddr)) || (!n->link_connected && n->num_slots == 0)) {
-      --freshnodes;
-      continue;
-    }
-    add(n);
-    --freshnodes;
+  size_t wanted = static_cast<size_t>(std::max(kMinGossipEntries, static_cast<int>(all.size()) / 10));
+  // A partial Fisher-Yates shuffle picks `wanted` of them at random.
+  for (size_t j = 0; j < candidates.size() && j < wanted; ++j) {
+    size_t k = j + static_cast<size_t>(rng_() % (candidates.size() - j));
+    std::swap(candidates[j], candidates[k]);
+    add(candidates[j]);
   }
   for (ClusterNode* n : all) {
     if (!n->timed_out() || (n->flags & (kNodeHandshake | kNodeNoAddr)) || chosen.count(n) != 0) continue;
@@ -325,6 +326,7 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
         n->port = static_cast<int>(h.port());
         n->cport = static_cast<int>(h.cport());
         state_->todo_save = true;
+        membership_changed_ = true;
       }
       ProcessGossip(msg, nullptr);
     }
@@ -351,6 +353,7 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
         link.node_id = node->id;
         node->flags &= ~kNodeHandshake;
         node->flags |= h.flags() & (kNodeMaster | kNodeSlave);
+        membership_changed_ = true;
         spdlog::debug("Handshake with node {} completed.", node->id);
         state_->todo_save = true;
       } else if (node != nullptr && node->id != h.sender_id()) {
@@ -516,6 +519,7 @@ void ClusterBus::ProcessGossip(const pb::BusMessage& msg, ClusterNode* sender) {
         n->port = static_cast<int>(g.port());
         n->cport = static_cast<int>(g.cport());
         state_->todo_save = true;
+        membership_changed_ = true;
       }
     }
   }
@@ -607,6 +611,7 @@ void ClusterBus::FollowMyMaster() {
 void ClusterBus::SaveIfNeeded() {
   if (!state_->todo_save) return;
   state_->todo_save = false;
+  state_->MarkChanged();  // flags or roles changed: the health is recomputed
   if (Status s = state_->Save(); !s.ok()) spdlog::warn("{}", s.message());
 }
 
@@ -637,6 +642,17 @@ void ClusterBus::Cron() {
       links_[l.id] = l;
       outbound_[id] = l.id;
       io_->Connect(l.id, n->ip, n->cport);
+    }
+  }
+
+  // After a membership change, everyone connected hears about it now.
+  if (membership_changed_) {
+    membership_changed_ = false;
+    for (const std::string& id : ids) {
+      ClusterNode* n = state_->Find(id);
+      Link* l = OutboundOf(id);
+      if (n == nullptr || l == nullptr || !l->connected || n->ping_sent_ms != 0 || (n->flags & kNodeHandshake)) continue;
+      SendPing(*l, "ping");
     }
   }
 

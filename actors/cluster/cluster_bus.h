@@ -138,6 +138,10 @@ class ClusterBus {
   std::map<std::string, BusLinkId> outbound_;  // node id -> its outbound link
   BusLinkId next_link_ = 0;
   uint64_t iteration_ = 0;
+  // The set of nodes changed (a handshake completed, gossip named a new
+  // node): the next cron pings every connected node rather than one, so
+  // the news spreads in a few rounds instead of a few seconds.
+  bool membership_changed_ = false;
   uint64_t messages_sent_ = 0;
 };
 

@@ -224,13 +224,15 @@ class ClusterState {
   bool DelFailureReport(ClusterNode* failing, const std::string& reporter_id);
   size_t CountFailureReports(ClusterNode* node);
 
+  // Something the health depends on changed (flags, roles, slots).
+  void MarkChanged();
+
   uint64_t current_epoch = 0;   // the cluster's latest epoch as we know it
   uint64_t last_vote_epoch = 0;  // the epoch of our last failover vote
   // Bus message counters by type name (CLUSTER INFO cluster_stats_*).
   std::map<std::string, uint64_t> messages_sent, messages_received;
 
  private:
-  void MarkChanged();
   bool InMinority() const;
   Status Lock();
 

@@ -1,0 +1,257 @@
+// Tests of actors/cluster/cluster_bus: the cluster bus protocol of several
+// real nodes (ClusterState + ClusterBus) on a virtual clock and an
+// in-memory network (SimClusterWorld), no sockets, no sleeps: the MEET
+// handshake and gossip join six nodes and spread the slot map, replicas are
+// learnt, the failure detector goes PFAIL -> FAIL by a majority of masters
+// and clears, nodes restart from nodes.conf with their identity, stale slot
+// claims are corrected with UPDATE, config-epoch collisions resolve, and
+// malformed messages close the link.
+#include "actors/cluster/cluster_bus.h"
+
+#include <ftw.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <string>
+
+#include "actors/sim/sim_cluster_world.h"
+#include "proto/cluster_bus.pb.h"
+
+namespace troupe {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/troupe-bus-test.XXXXXX";
+    char* made = mkdtemp(tmpl);
+    path_ = made ? made : "/tmp";
+  }
+  ~TempDir() {
+    nftw(
+        path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
+        FTW_DEPTH | FTW_PHYS);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+constexpr int64_t kTimeout = 5000;  // the tutorial's cluster-node-timeout
+
+// What redis-cli --cluster create does: slots and epochs on three masters,
+// MEET from the first node to all others, then REPLICATE once known.
+void Create(SimClusterWorld& w, bool replicas = true) {
+  w.AddSlots(0, 0, 5460, 1);
+  w.AddSlots(1, 5461, 10922, 2);
+  w.AddSlots(2, 10923, 16383, 3);
+  for (int i = 3; i < w.size(); ++i) w.state(i).myself().config_epoch = static_cast<uint64_t>(i + 1);
+  for (int i = 1; i < w.size(); ++i) w.Meet(0, i);
+  if (!replicas) return;
+  for (int i = 3; i < w.size(); ++i) {
+    int master = i - 3;
+    ASSERT_GE(w.RunUntil([&] { return w.Replicate(i, master); }, 5000), 0) << "node " << i << " never learnt its master";
+  }
+}
+
+// Every other node that is up flags node `id` with `flag`.
+bool FlaggedEverywhere(SimClusterWorld& w, const std::string& id, uint32_t flag) {
+  for (int i = 0; i < w.size(); ++i) {
+    if (!w.up(i) || w.state(i).myself().id == id) continue;
+    ClusterNode* n = w.state(i).Find(id);
+    if (n == nullptr || !(n->flags & flag)) return false;
+  }
+  return true;
+}
+
+TEST(ClusterBus, SixNodesJoinAndAgreeWellUnderASecond) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 42);
+  Create(w);
+  int64_t took = w.RunUntil([&] { return w.Converged(); }, 5000);
+  ASSERT_GE(took, 0) << w.ViewOf(0);
+  EXPECT_LT(took, 1000);
+  w.RunMs(2500);  // masters wait 2 s after start before they say "ok"
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(w.state(i).Health(), ClusterHealth::kOk) << i;
+  // Every node learnt its own address from the others.
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(w.state(i).myself().ip, "127.0.0.1");
+  // Replicas: node 3 replicates node 0 in everyone's view.
+  for (int i = 0; i < 6; ++i) {
+    ClusterNode* r = w.state(i).Find(w.state(3).myself().id);
+    ASSERT_NE(r, nullptr);
+    EXPECT_TRUE(r->is_replica());
+    EXPECT_EQ(r->master_id, w.state(0).myself().id);
+  }
+}
+
+TEST(ClusterBus, JoinTimeOverFiftySeeds) {
+  // The join of redis-cli --cluster create, 50 seeds (message delays 0-3 ms).
+  int64_t worst = 0;
+  for (uint64_t seed = 100; seed < 150; ++seed) {
+    TempDir dir;
+    SimClusterWorld w(dir.path(), 6, kTimeout, seed);
+    Create(w);
+    int64_t took = w.RunUntil([&] { return w.Converged(); }, 5000);
+    ASSERT_GE(took, 0) << "seed " << seed;
+    worst = std::max(worst, took);
+  }
+  RecordProperty("worst_join_ms", static_cast<int>(worst));
+  EXPECT_LT(worst, 1000);
+}
+
+TEST(ClusterBus, SameSeedSameOutcome) {
+  std::string views[2];
+  for (auto& v : views) {
+    TempDir dir;
+    SimClusterWorld w(dir.path(), 6, kTimeout, 7);
+    Create(w);
+    w.RunMs(3000);
+    v = std::to_string(w.messages_delivered());
+  }
+  EXPECT_EQ(views[0], views[1]);
+}
+
+TEST(ClusterBus, DeadMasterIsPfailThenFailByMajorityThenCleared) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 3);
+  Create(w);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  w.RunMs(3000);
+  std::string id = w.state(1).myself().id;
+  w.Kill(1);
+  // Not before the node timeout...
+  w.RunMs(kTimeout - 500);
+  EXPECT_FALSE(FlaggedEverywhere(w, id, kNodePfail | kNodeFail));
+  // ...then PFAIL, and FAIL once two of the three masters report it.
+  int64_t took = w.RunUntil([&] { return FlaggedEverywhere(w, id, kNodeFail); }, 3 * kTimeout);
+  ASSERT_GE(took, 0);
+  EXPECT_EQ(w.state(0).Health(), ClusterHealth::kFail);  // its slots are not served
+  // It comes back from its nodes.conf: same id, epochs, slots; a master
+  // with slots loses FAIL once nobody took them for 2 x node timeout.
+  w.Restart(1);
+  EXPECT_EQ(w.state(1).myself().id, id);
+  EXPECT_EQ(w.state(1).myself().config_epoch, 2u);
+  EXPECT_EQ(w.state(1).myself().num_slots, 10922 - 5461 + 1);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 4 * kTimeout), 0) << w.ViewOf(0);
+  w.RunMs(6000);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(w.state(i).Health(), ClusterHealth::kOk) << i;
+}
+
+TEST(ClusterBus, ReplicaFailIsClearedAsSoonAsItIsBack) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 5);
+  Create(w);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  std::string id = w.state(4).myself().id;
+  w.Kill(4);
+  ASSERT_GE(w.RunUntil([&] { return FlaggedEverywhere(w, id, kNodeFail); }, 4 * kTimeout), 0);
+  w.Restart(4);
+  int64_t took = w.RunUntil([&] { return w.Converged(); }, 4 * kTimeout);
+  ASSERT_GE(took, 0);
+  EXPECT_LT(took, kTimeout);  // no waiting period for a replica
+}
+
+TEST(ClusterBus, AMinorityPartitionIsDetectedAndHeals) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 11);
+  Create(w);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  w.RunMs(3000);
+  w.Partition({2, 5});  // a master and a replica (of another master) cut off
+  // The majority side agrees it failed.
+  std::string id = w.state(2).myself().id;
+  auto majority_says_fail = [&] {
+    for (int i : {0, 1, 3, 4}) {
+      ClusterNode* n = w.state(i).Find(id);
+      if (n == nullptr || !n->failed()) return false;
+    }
+    return true;
+  };
+  ASSERT_GE(w.RunUntil(majority_says_fail, 4 * kTimeout), 0);
+  // The minority side sees itself in a minority of masters: "fail".
+  w.RunMs(1000);
+  EXPECT_EQ(w.state(2).Health(), ClusterHealth::kFail);
+  w.Heal();
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 6 * kTimeout), 0) << w.ViewOf(0);
+}
+
+TEST(ClusterBus, StaleSlotClaimGetsAnUpdate) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 3, kTimeout, 9);
+  Create(w, false);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  // Node 2 moves slot 0 to itself with a newer epoch (as a finished
+  // migration would): everyone follows, node 0 included.
+  ClusterState& cs2 = w.state(2);
+  cs2.current_epoch = 10;
+  cs2.myself().config_epoch = 10;
+  cs2.AssignSlot(0, &cs2.myself());
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0) << w.ViewOf(0);
+  EXPECT_EQ(w.state(0).owner(0)->id, cs2.myself().id);
+  // Node 0 then claims it back with its old epoch (stale): it is told
+  // (UPDATE) and gives the slot up again.
+  ClusterState& cs0 = w.state(0);
+  cs0.AssignSlot(0, &cs0.myself());
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0) << w.ViewOf(0);
+  EXPECT_EQ(w.state(0).owner(0)->id, cs2.myself().id);
+  EXPECT_GT(cs0.messages_received["update"], 0u);
+}
+
+TEST(ClusterBus, ConfigEpochCollisionIsResolved) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 3, kTimeout, 13);
+  w.AddSlots(0, 0, 5460, 1);
+  w.AddSlots(1, 5461, 10922, 1);  // the same epoch twice
+  w.AddSlots(2, 10923, 16383, 1);
+  w.Meet(0, 1);
+  w.Meet(0, 2);
+  auto distinct = [&] {
+    if (!w.Converged()) return false;
+    std::set<uint64_t> e;
+    for (int i = 0; i < 3; ++i) e.insert(w.state(i).myself().config_epoch);
+    return e.size() == 3;
+  };
+  ASSERT_GE(w.RunUntil(distinct, 10000), 0) << w.ViewOf(0);
+}
+
+TEST(ClusterBus, MalformedMessagesCloseTheLink) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 2, kTimeout, 1);
+  // A bus driven directly, with a recording network.
+  struct Recorder : ClusterBusIo {
+    std::vector<BusLinkId> closed;
+    int sent = 0;
+    void Connect(BusLinkId, const std::string&, int) override {}
+    void Send(BusLinkId, const cluster::bus::BusMessage&) override { ++sent; }
+    void Close(BusLinkId link) override { closed.push_back(link); }
+  } io;
+  ClusterBus bus(&w.state(0), &w.clock(), &io, ClusterBusHooks{}, 1);
+  bus.OnInbound(1, "127.0.0.1", "127.0.0.1");
+  cluster::bus::BusMessage bad;
+  bad.mutable_header()->set_sender_id("not-an-id");
+  bad.mutable_ping();
+  bus.OnMessage(1, bad);
+  ASSERT_EQ(io.closed.size(), 1u);
+  // A well-formed PING from an unknown node is answered, not added.
+  bus.OnInbound(2, "127.0.0.1", "127.0.0.1");
+  cluster::bus::BusMessage ping;
+  auto* h = ping.mutable_header();
+  h->set_sender_id(std::string(40, 'a'));
+  h->set_port(7009);
+  h->set_cport(17009);
+  h->set_slots(std::string(2048, '\0'));
+  ping.mutable_ping();
+  bus.OnMessage(2, ping);
+  EXPECT_EQ(io.closed.size(), 1u);
+  EXPECT_EQ(io.sent, 1);
+  EXPECT_EQ(w.state(0).known_nodes(), 1u);
+  // A MEET from it adds it in the handshake state.
+  cluster::bus::BusMessage meet = ping;
+  meet.mutable_meet();
+  bus.OnMessage(2, meet);
+  EXPECT_EQ(w.state(0).known_nodes(), 2u);
+}
+
+}  // namespace
+}  // namespace troupe
