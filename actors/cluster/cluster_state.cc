@@ -538,18 +538,20 @@ std::string ClusterState::InfoText() {
   line(out, "cluster_size", static_cast<uint64_t>(size_));
   line(out, "cluster_current_epoch", current_epoch);
   line(out, "cluster_my_epoch", NodeEpoch(*myself_));
-  uint64_t total = 0;
-  for (const auto& [type, n] : messages_sent) {
-    line(out, "cluster_stats_messages_" + type + "_sent", n);
-    total += n;
+  // Per message type, in Redis's order of the types.
+  static const char* const kTypes[] = {"ping", "pong", "meet", "fail", "publish", "publishshard",
+                                       "auth-req", "auth-ack", "update", "mfstart", "module"};
+  for (const auto* counts : {&messages_sent, &messages_received}) {
+    const char* dir = counts == &messages_sent ? "sent" : "received";
+    uint64_t total = 0;
+    for (const char* type : kTypes) {
+      auto it = counts->find(type);
+      if (it == counts->end() || it->second == 0) continue;
+      line(out, std::string("cluster_stats_messages_") + type + "_" + dir, it->second);
+      total += it->second;
+    }
+    line(out, std::string("cluster_stats_messages_") + dir, total);
   }
-  line(out, "cluster_stats_messages_sent", total);
-  total = 0;
-  for (const auto& [type, n] : messages_received) {
-    line(out, "cluster_stats_messages_" + type + "_received", n);
-    total += n;
-  }
-  line(out, "cluster_stats_messages_received", total);
   line(out, "total_cluster_links_buffer_limit_exceeded", 0);
   return out;
 }

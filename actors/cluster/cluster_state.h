@@ -154,6 +154,8 @@ class ClusterState {
   uint64_t NodeEpoch(const ClusterNode& n) const;
   uint64_t MaxEpoch() const;
   const ClusterOptions& options() const { return options_; }
+  // CONFIG SET cluster-node-timeout.
+  void SetNodeTimeout(int64_t ms) { options_.node_timeout_ms = ms; }
   // CONFIG SET cluster-require-full-coverage.
   void SetRequireFullCoverage(bool on) {
     options_.require_full_coverage = on;

@@ -324,7 +324,7 @@ const DirectiveSpec kTable[] = {
 
     // Long long.
     NUM_CFG("busy-reply-threshold", "lua-time-limit", 0, 0, kLongMax, 5000),
-    NUM_CFG("cluster-node-timeout", nullptr, 0, 0, kLongMax, 15000),
+    NUM_CFG("cluster-node-timeout", nullptr, kImpl, 0, kLongMax, 15000),
     NUM_CFG("slowlog-log-slower-than", nullptr, 0, -1, kLongMax, 10000),
     NUM_CFG("latency-monitor-threshold", nullptr, 0, 0, kLongMax, 0),
     NUM_CFG("proto-max-bulk-len", nullptr, kMem | kImpl, 1024 * 1024, kLongMax,

@@ -245,6 +245,9 @@ int Run(int argc, char** argv) {
     spdlog::info(cluster_state->loaded_from_disk() ? "Node configuration loaded, I'm {}"
                                                    : "No cluster configuration found, I'm {}",
                  cluster_state->myself().id);
+    config.OnChange("cluster-node-timeout", [cs = cluster_state.get()](const ServerOptions& o) {
+      cs->SetNodeTimeout(o.cluster_node_timeout_ms);
+    });
     config.OnChange("cluster-require-full-coverage", [cs = cluster_state.get()](const ServerOptions& o) {
       cs->SetRequireFullCoverage(o.cluster_require_full_coverage);
     });
