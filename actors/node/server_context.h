@@ -52,6 +52,7 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
+  uint64_t total_net_repl_output_bytes = 0;  // replication stream and RDB transfers to replicas
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t client_query_buffer_limit_disconnections = 0;

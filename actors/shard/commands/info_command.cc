@@ -224,7 +224,7 @@ void StatsSection(Info& i, CommandContext& ctx) {
   i.Field("total_net_input_bytes", st.total_net_input_bytes);
   i.Field("total_net_output_bytes", st.total_net_output_bytes);
   i.Field("total_net_repl_input_bytes", 0);
-  i.Field("total_net_repl_output_bytes", 0);
+  i.Field("total_net_repl_output_bytes", st.total_net_repl_output_bytes);
   i.Field("instantaneous_input_kbps", "0.00");
   i.Field("instantaneous_output_kbps", "0.00");
   i.Field("instantaneous_input_repl_kbps", "0.00");
