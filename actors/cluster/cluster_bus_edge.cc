@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "actors/cluster/cluster_bus.h"
 #include "actors/node/server_context.h"
@@ -26,10 +27,10 @@ constexpr int64_t kConnectTimeoutMs = 5000;
 // A frame longer than this closes the link: even 4096 nodes' gossip with a
 // slot bitmap fits well below it.
 constexpr uint32_t kMaxFrameBytes = 4u << 20;
-// Unsent bytes a link may pile up before it is dropped (Redis's
-// cluster-link-sendbuf-limit is unlimited by default; a bound keeps a
-// stuck peer from eating memory).
 constexpr size_t kMaxReadChunk = 64 * 1024;
+// Connections the bus port accepts at most (each node keeps one link to
+// every other node, so this is far above any real cluster's need).
+constexpr size_t kMaxInboundLinks = 2048;
 
 // The local address of a connected socket, "" when unknown.
 std::string LocalIp(int fd) {
@@ -81,10 +82,14 @@ class EdgeIo final : public ClusterBusIo {
     self_->close(it->second);
     conns_.erase(it->second);
     hdl_of_.erase(it);
+    inbound_.erase(link);
   }
 
+  size_t inbound_links() const { return inbound_.size(); }
+
   // A link is a connected socket: adopt it.
-  caf::io::connection_handle Adopt(BusLinkId link, caf::io::connection_handle hdl) {
+  caf::io::connection_handle Adopt(BusLinkId link, caf::io::connection_handle hdl, bool inbound = false) {
+    if (inbound) inbound_.insert(link);
     hdl_of_[link] = hdl;
     conns_[hdl] = Conn{link, {}};
     self_->configure_read(hdl, caf::io::receive_policy::at_most(kMaxReadChunk));
@@ -133,6 +138,7 @@ class EdgeIo final : public ClusterBusIo {
     auto it = conns_.find(hdl);
     if (it == conns_.end()) return;
     hdl_of_.erase(it->second.link);
+    inbound_.erase(it->second.link);
     conns_.erase(it);
   }
 
@@ -144,6 +150,7 @@ class EdgeIo final : public ClusterBusIo {
   caf::io::broker* self_;
   std::map<BusLinkId, caf::io::connection_handle> hdl_of_;
   std::map<caf::io::connection_handle, Conn> conns_;
+  std::set<BusLinkId> inbound_;
 };
 
 struct EdgeState {
@@ -186,8 +193,14 @@ caf::behavior ClusterBusEdge(caf::io::broker* self, ServerContext* server, std::
       [self, st](const caf::io::new_connection_msg& msg) {
         // Inbound ids count up from 1; the bus numbers its outbound links
         // from 2^62, so the two never meet.
+        if (st->io->inbound_links() >= kMaxInboundLinks) {
+          spdlog::warn("Refusing a cluster bus connection from {}: {} links already open",
+                       self->remote_addr(msg.handle), st->io->inbound_links());
+          self->close(msg.handle);
+          return;
+        }
         BusLinkId link = ++st->next_inbound;
-        st->io->Adopt(link, msg.handle);
+        st->io->Adopt(link, msg.handle, true);
         int fd = static_cast<int>(msg.handle.id());
         st->bus->OnInbound(link, StripV4Mapped(self->remote_addr(msg.handle)), LocalIp(fd));
       },

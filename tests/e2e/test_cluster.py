@@ -305,3 +305,25 @@ def test_failure_detection_and_restart_from_nodes_conf(cluster):
     _wait("the replica to rejoin", back)
     _wait("the replica to resync", lambda: b"master_link_status:up" in _call(victim.port, "INFO", "replication"))
     _wait("its own state ok", lambda: _state_ok(victim.port))
+
+
+def test_create_without_replicas(tmp_path):
+    """redis-cli --cluster create with three masters only."""
+    servers = []
+    try:
+        for i in range(3):
+            servers.append(_start(tmp_path / f"m{i}", f"m{i}"))
+        out = _cli("--cluster", "create", *[f"127.0.0.1:{s.port}" for s in servers], "--cluster-yes",
+                   timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "[OK] All 16384 slots covered." in out.stdout
+        for s in servers:
+            _wait(f"cluster_state:ok on {s.port}", lambda s=s: _state_ok(s.port))
+        assert all(len(_nodes(s.port)) == 3 for s in servers)
+        assert all(sum(1 for f in _nodes(s.port) if "master" in f[2]) == 3 for s in servers)
+        # The epochs redis-cli set (1, 2, 3) are what every node reports.
+        epochs = sorted(int(f[6]) for f in _nodes(servers[0].port))
+        assert epochs == [1, 2, 3]
+    finally:
+        for s in servers:
+            s.cleanup()
