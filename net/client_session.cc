@@ -70,6 +70,36 @@ struct Session final : SessionHooks {
   ServerContext& server() { return *deps.server; }
 };
 
+// Sends what the connection's write buffer holds. Like Redis, the bytes go
+// straight to the socket when nothing of this connection waits in CAF's
+// buffers: CAF's own path costs an epoll_ctl pair (and a wake-up) per
+// flush. Whatever the socket does not take is handed to CAF, with write
+// acknowledgements on from then on, so `unsent_bytes` always counts what
+// CAF still holds and later bytes never overtake it. (In CAF 0.17 a
+// connection handle's id is its socket descriptor.)
+void FlushOut(Session& s) {
+  auto& out = s.self->wr_buf(s.hdl);
+  if (out.empty()) return;
+  if (s.unsent_bytes == 0) {
+    ssize_t n = ::send(static_cast<int>(s.hdl.id()), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      if (static_cast<size_t>(n) == out.size()) {
+        out.clear();
+        return;
+      }
+      out.erase(out.begin(), out.begin() + n);
+    }
+    // EAGAIN or an error: CAF takes the rest (and notices a dead socket).
+  }
+  if (!s.tracks_output) {
+    s.tracks_output = true;
+    s.self->ack_writes(s.hdl, true);
+  }
+  s.unsent_bytes += out.size();
+  s.client.unsent_bytes = s.unsent_bytes;
+  s.self->flush(s.hdl);
+}
+
 void Unregister(Session& s) {
   if (s.server().blocking) s.server().blocking->Unblock(&s.blocked);
   if (s.server().clients.erase(s.client.id) == 0) return;  // already done
@@ -81,7 +111,7 @@ void Close(Session& s) {
   if (s.closed) return;
   s.closed = true;
   Unregister(s);
-  s.self->flush(s.hdl);
+  FlushOut(s);
   s.self->close(s.hdl);
   s.self->quit();
 }
@@ -229,7 +259,7 @@ bool RetryBlocked(Session& s) {
   s.in_retry = false;
   if (s.reblocked) return false;
   if (s.server().aof != nullptr) s.server().aof->BeforeReplies();
-  s.self->flush(s.hdl);
+  FlushOut(s);
   ResumeAfterBlock(s);
   return true;
 }
@@ -258,7 +288,7 @@ void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, 
       RespWriter(&s.self->wr_buf(s.hdl), s.client.protocol).Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
     else
       WriteBlockTimeoutReply(s);
-    s.self->flush(s.hdl);
+    FlushOut(s);
     ResumeAfterBlock(s);
   };
   ++block_seq;
@@ -270,8 +300,7 @@ void Session::BlockOn(const std::vector<std::string>& keys, int64_t timeout_ms, 
 // reading once its backlog passes the limit.
 void DeliverFrame(Session& s, const std::string& frame) {
   if (s.closed) return;
-  s.unsent_bytes += frame.size();
-  if (s.unsent_bytes > kStreamOutputLimit) {
+  if (s.unsent_bytes + frame.size() > kStreamOutputLimit) {
     spdlog::warn("Client id={} addr={} closed for overcoming of output buffer limits.", s.client.id,
                  s.client.addr);
     s.server().stats.client_output_buffer_limit_disconnections++;
@@ -280,7 +309,7 @@ void DeliverFrame(Session& s, const std::string& frame) {
     return;
   }
   s.self->write(s.hdl, frame.size(), frame.data());
-  s.self->flush(s.hdl);
+  FlushOut(s);
 }
 
 void AdaptReadChunk(Session& s, size_t got) {
@@ -339,14 +368,11 @@ void OnBytes(Session& s, const char* fresh, size_t fresh_len) {
     return;
   }
   if (!out.empty()) {
-    // Replies count as unsent output too on a connection whose output is
-    // tracked (so send_raw never writes past them).
-    if (s.tracks_output) s.unsent_bytes += out.size();
     // The AOF is written (and, with appendfsync always, fsynced) before
     // any reply acknowledging those writes leaves.
     if (server.aof != nullptr) server.aof->BeforeReplies();
     server.stats.total_writes_processed++;
-    s.self->flush(s.hdl);
+    FlushOut(s);
   }
   if (s.client.close_after_reply) Close(s);
 }
@@ -373,37 +399,15 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
     if (auto h = caf::actor_cast<caf::actor>(addr)) caf::anon_send(h, push_atom_v, std::move(frame));
   };
   // The replication stream and RDB transfers to a replica, written now (same
-  // thread); the backlog of unsent bytes is tracked for the output limit.
-  //
-  // When CAF holds nothing unsent for this connection (its write
-  // acknowledgements say 0 bytes remain, and its buffer is empty), the bytes
-  // are written to the socket directly, as Redis writes to its replicas:
-  // CAF's path costs two epoll_ctl calls and an acknowledgement per flush,
-  // which is what limited a master feeding many small writes to replicas.
-  // Whatever the socket does not take goes through CAF's buffer as before,
-  // so the order of bytes never changes. (In CAF 0.17 a connection
-  // handle's id is its socket descriptor.)
+  // thread, through FlushOut: straight to the socket when nothing waits);
+  // the backlog of unsent bytes is tracked for the output limit.
   Session* raw = s.get();
   c.send_raw = [raw](std::string_view bytes) {
     if (raw->closed) return;
-    if (!raw->tracks_output) {
-      raw->tracks_output = true;
-      raw->self->ack_writes(raw->hdl, true);
-    }
     raw->server().stats.total_net_repl_output_bytes += bytes.size();
-    if (raw->unsent_bytes == 0 && raw->self->wr_buf(raw->hdl).empty() && !bytes.empty()) {
-      ssize_t n = ::send(static_cast<int>(raw->hdl.id()), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        bytes.remove_prefix(static_cast<size_t>(n));
-        if (bytes.empty()) return;
-      }
-      // EAGAIN or an error: CAF takes the rest (and notices a dead socket).
-    }
-    raw->unsent_bytes += bytes.size();
-    raw->client.unsent_bytes = raw->unsent_bytes;
     auto& buf = raw->self->wr_buf(raw->hdl);
     buf.insert(buf.end(), bytes.begin(), bytes.end());
-    raw->self->flush(raw->hdl);
+    FlushOut(*raw);
   };
   server.clients[c.id] = &c;
   server.stats.total_connections_received++;
@@ -436,7 +440,7 @@ caf::behavior ClientSession(caf::io::broker* self, caf::io::connection_handle hd
         if (s->closed || !s->blocked.active || seq != s->block_seq) return;
         s->server().blocking->Unblock(&s->blocked);
         WriteBlockTimeoutReply(*s);
-        s->self->flush(s->hdl);
+        FlushOut(*s);
         ResumeAfterBlock(*s);
       },
       [s](push_atom, const std::string& frame) { DeliverFrame(*s, frame); },
