@@ -12,6 +12,13 @@ PACKAGES=(
   redis-server redis-tools         # reference server, redis-cli, redis-benchmark
   python3 python3-redis python3-pytest
 )
+# Node.js and npm for the ioredis test (tests/e2e/clients, npm ci from the
+# npm registry). Debian 12's nodejs (18) and npm are enough. A Node.js that is
+# already there is kept: NodeSource's nodejs package bundles npm and conflicts
+# with Debian's npm package, so asking for both would replace it.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

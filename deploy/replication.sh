@@ -94,16 +94,7 @@ show() {
 down() {
   local port status=0
   for port in "${ports[@]}"; do
-    if answers "$port"; then
-      cli "$port" shutdown > /dev/null 2>&1 || true
-      if wait_until 20 "port $port to shut down" bash -c "! redis-cli -h 127.0.0.1 -p $port ping > /dev/null 2>&1"; then
-        echo "127.0.0.1:$port stopped"
-      else
-        status=1
-      fi
-    else
-      echo "127.0.0.1:$port not running"
-    fi
+    stop_node "$port" "127.0.0.1:$port" || status=1
   done
   return $status
 }

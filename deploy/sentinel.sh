@@ -115,16 +115,7 @@ down() {
   local port i status=0
   for i in 1 2 3; do
     port=${sports[$((i - 1))]}
-    if answers "$port"; then
-      cli "$port" shutdown > /dev/null 2>&1 || true
-      if wait_until 20 "port $port to shut down" bash -c "! redis-cli -h 127.0.0.1 -p $port ping > /dev/null 2>&1"; then
-        echo "sentinel 127.0.0.1:$port stopped"
-      else
-        status=1
-      fi
-    else
-      echo "sentinel 127.0.0.1:$port not running"
-    fi
+    stop_node "$port" "sentinel 127.0.0.1:$port" || status=1
   done
   replication down || status=1
   return $status
