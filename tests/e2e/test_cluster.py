@@ -149,6 +149,12 @@ def test_replicas_replicate(cluster):
     for r in replicas:
         _wait(f"replica {r.port} link up",
               lambda r=r: b"master_link_status:up" in _call(r.port, "INFO", "replication"))
+    # Synced replicas are listed by CLUSTER SLOTS (Redis leaves out a replica
+    # until it has a replication offset).
+    def slots_list_replicas():
+        slots = _call(servers[0].port, "CLUSTER", "SLOTS")
+        return len(slots) == 3 and all(len(r) == 4 for r in slots)
+    _wait("CLUSTER SLOTS to list a replica per range", slots_list_replicas)
     # A write on a master shows up on its replica.
     r = replicas[0]
     master_id = [f for f in _nodes(r.port) if "myself" in f[2]][0][3]

@@ -212,6 +212,17 @@ void SlotsNodeReply(CommandContext& ctx, const ClusterNode& n) {
   }
 }
 
+// The replication offset a node is known at (myself: our own).
+uint64_t KnownOffset(CommandContext& ctx, const ClusterNode& n) {
+  if (n.is_myself() && ctx.server.replication != nullptr) return ctx.server.replication->offset();
+  return n.repl_offset;
+}
+
+// Redis's isReplicaAvailable: CLUSTER SLOTS lists a replica only when it is
+// not failing and has synced (a non-zero offset), so clients reading from
+// replicas are not sent to one still loading.
+bool ReplicaAvailable(CommandContext& ctx, const ClusterNode& n) { return !n.failed() && KnownOffset(ctx, n) != 0; }
+
 void ClusterSlots(CommandContext& ctx) {
   ClusterState* cs = Cluster(ctx);
   if (cs == nullptr) return;
@@ -232,7 +243,7 @@ void ClusterSlots(CommandContext& ctx) {
   for (const Range& r : ranges) {
     std::vector<const ClusterNode*> replicas;
     for (const ClusterNode* rep : cs->ReplicasOf(r.node->id))
-      if (!rep->failed()) replicas.push_back(rep);
+      if (ReplicaAvailable(ctx, *rep)) replicas.push_back(rep);
     ctx.reply.ArrayHeader(3 + replicas.size());
     ctx.reply.Integer(r.start);
     ctx.reply.Integer(r.end);
@@ -255,8 +266,7 @@ void ShardNodeReply(CommandContext& ctx, ClusterState& cs, const ClusterNode& n)
     ctx.reply.Bulk("hostname");
     ctx.reply.Bulk(n.hostname);
   }
-  uint64_t offset = n.repl_offset;
-  if (n.is_myself() && ctx.server.replication != nullptr) offset = ctx.server.replication->offset();
+  uint64_t offset = KnownOffset(ctx, n);
   ctx.reply.Bulk("role");
   ctx.reply.Bulk(n.is_replica() ? "replica" : "master");
   ctx.reply.Bulk("replication-offset");
