@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "actors/common/strings.h"
@@ -113,17 +114,37 @@ Status SaveRdb(const Keyspace& keyspace, const std::string& path, const RdbSaveI
   return Status::Ok();
 }
 
+Status SaveRdbToString(const Keyspace& keyspace, const RdbSaveInfo& info, std::string* out) {
+  RdbOut sink(out, info.compress);
+  if (!WriteKeyspace(sink, keyspace, info)) return Status::Error("Write error saving DB in memory");
+  return Status::Ok();
+}
+
+namespace {
+Status RunLoader(RdbLoader* loader, RdbLoadStats* stats) {
+  for (;;) {
+    Result<bool> done = loader->Step(kLoadRdbKeysPerStep);
+    *stats = loader->stats();
+    if (!done.ok()) return done.status();
+    if (*done) return Status::Ok();
+  }
+}
+}  // namespace
+
 Status LoadRdb(const std::string& path, Keyspace* keyspace, bool is_replica, RdbLoadStats* stats) {
   RdbLoadOptions options;
   options.is_replica = is_replica;
   auto loader = RdbLoader::Open(path, keyspace, options);
   if (!loader.ok()) return loader.status();
-  for (;;) {
-    Result<bool> done = (*loader)->Step(kLoadRdbKeysPerStep);
-    *stats = (*loader)->stats();
-    if (!done.ok()) return done.status();
-    if (*done) return Status::Ok();
-  }
+  return RunLoader(loader->get(), stats);
+}
+
+Status LoadRdbFromMemory(std::string_view data, const std::string& name, Keyspace* keyspace, bool is_replica,
+                         RdbLoadStats* stats) {
+  RdbLoadOptions options;
+  options.is_replica = is_replica;
+  std::unique_ptr<RdbLoader> loader = RdbLoader::FromMemory(data, name, keyspace, options);
+  return RunLoader(loader.get(), stats);
 }
 
 }  // namespace troupe

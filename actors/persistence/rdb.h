@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "actors/common/status.h"
 #include "actors/persistence/dataset_loader.h"
@@ -37,6 +38,11 @@ struct RdbSaveInfo {
 // Writes the whole keyspace to `path` (via "<dir>/temp-<pid>.rdb" + rename).
 Status SaveRdb(const Keyspace& keyspace, const std::string& path, const RdbSaveInfo& info);
 
+// The same snapshot as SaveRdb, appended to `out` in memory instead of a
+// file: troupe-sim's in-process snapshots (a full sync's RDB, a simulated
+// node's dump.rdb), where the disk is replaced.
+Status SaveRdbToString(const Keyspace& keyspace, const RdbSaveInfo& info, std::string* out);
+
 // Keys loaded and expired, and the file's aux fields (dataset_loader.h).
 using RdbLoadStats = DatasetLoadStats;
 
@@ -45,5 +51,9 @@ using RdbLoadStats = DatasetLoadStats;
 // drive in steps. Errors name the file and the byte offset, e.g. "Bad RDB
 // file dump.rdb at offset 42: ...".
 Status LoadRdb(const std::string& path, Keyspace* keyspace, bool is_replica, RdbLoadStats* stats);
+// As LoadRdb, from an RDB held in memory; `name` stands for the file name
+// in error texts.
+Status LoadRdbFromMemory(std::string_view data, const std::string& name, Keyspace* keyspace, bool is_replica,
+                         RdbLoadStats* stats);
 
 }  // namespace troupe

@@ -110,6 +110,11 @@ Result<std::unique_ptr<RdbLoader>> RdbLoader::Open(const std::string& path, Keys
   return std::unique_ptr<RdbLoader>(new RdbLoader(path, keyspace, options, data, size, size > 0));
 }
 
+std::unique_ptr<RdbLoader> RdbLoader::FromMemory(std::string_view data, const std::string& name,
+                                                 Keyspace* keyspace, const RdbLoadOptions& options) {
+  return std::unique_ptr<RdbLoader>(new RdbLoader(name, keyspace, options, data.data(), data.size(), false));
+}
+
 RdbLoader::RdbLoader(std::string path, Keyspace* keyspace, const RdbLoadOptions& options,
                      const char* data, size_t size, bool mapped)
     : path_(std::move(path)),

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "actors/common/status.h"
 #include "actors/persistence/dataset_loader.h"
@@ -56,6 +57,10 @@ class RdbLoader final : public DatasetLoader {
   // header is read by the first Step().
   static Result<std::unique_ptr<RdbLoader>> Open(const std::string& path, Keyspace* keyspace,
                                                  const RdbLoadOptions& options = RdbLoadOptions());
+  // Reads an RDB held in memory (troupe-sim); `data` must outlive the
+  // loader, `name` stands for the file name in error texts.
+  static std::unique_ptr<RdbLoader> FromMemory(std::string_view data, const std::string& name, Keyspace* keyspace,
+                                               const RdbLoadOptions& options = RdbLoadOptions());
   ~RdbLoader() override;
   RdbLoader(const RdbLoader&) = delete;
   RdbLoader& operator=(const RdbLoader&) = delete;

@@ -74,6 +74,9 @@ struct ReplicaLink::Link {
   std::string transfer_tmp;
   RespParser parser;
   std::vector<std::string_view> argv;
+  // The stream bytes of a transaction whose EXEC has not come yet: they
+  // count as applied (offset, backlog, our replicas) only with the EXEC.
+  std::string multi_bytes;
   size_t read_chunk = kMinReadChunk;
   int small_reads = 0;
 
@@ -143,8 +146,20 @@ void UnlistMasterClient(Link& l) {
   c.kill = nullptr;
 }
 
+// A transaction of the master's stream cut by the end of the link is
+// forgotten, as Redis's replicationCacheMaster discards it: its bytes were
+// never counted as applied, so the master sends it again from its MULTI.
+void DiscardPartialTransaction(Link& l) {
+  ClientState& c = l.repl->master_client;
+  c.in_multi = c.multi_error = false;
+  c.queued.clear();
+  c.queued_bytes = 0;
+  l.multi_bytes.clear();
+}
+
 // Drops the connection; the tick reconnects a second later.
 void Drop(Link& l) {
+  DiscardPartialTransaction(l);
   UnlistMasterClient(l);
   AbortTransfer(l);
   if (l.has_hdl) {
@@ -204,15 +219,18 @@ void SendPort(Link& l) {
   SetState(l, LinkState::kReceivePort);
 }
 
-// Finishes a full sync: the file becomes our dataset.
+// Finishes a full sync: the file (or the edge's buffer) becomes our dataset.
 void LoadTransferred(Link& l) {
-  ::fsync(l.transfer_fd);
-  ::close(l.transfer_fd);
-  l.transfer_fd = -1;
+  std::string* buffer = l.io->RdbBuffer();
+  const std::string& rdb = l.opts().dbfilename;
+  if (buffer == nullptr) {
+    ::fsync(l.transfer_fd);
+    ::close(l.transfer_fd);
+    l.transfer_fd = -1;
+  }
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   l.keyspace->FlushAll();
-  const std::string& rdb = l.opts().dbfilename;
-  if (::rename(l.transfer_tmp.c_str(), rdb.c_str()) != 0) {
+  if (buffer == nullptr && ::rename(l.transfer_tmp.c_str(), rdb.c_str()) != 0) {
     spdlog::warn("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA synchronization: {}", rdb,
                  std::strerror(errno));
     ::unlink(l.transfer_tmp.c_str());
@@ -221,7 +239,8 @@ void LoadTransferred(Link& l) {
   }
   spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
   RdbLoadStats stats;
-  Status s = LoadRdb(rdb, l.keyspace, /*is_replica=*/true, &stats);
+  Status s = buffer != nullptr ? LoadRdbFromMemory(*buffer, rdb, l.keyspace, /*is_replica=*/true, &stats)
+                               : LoadRdb(rdb, l.keyspace, /*is_replica=*/true, &stats);
   if (!s.ok()) {
     spdlog::warn("{}", s.message());
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
@@ -278,7 +297,18 @@ bool ApplyStream(Link& l) {
       table.Dispatch(ctx);
       l.keyspace->applying_master_stream = false;
     }
-    l.repl->StreamApplied(bytes);
+    // As Redis's commandProcessed: the applied offset does not move while
+    // the master's client is inside MULTI, so an ACK, a snapshot's
+    // repl-offset or a promotion never points into half a transaction.
+    if (l.repl->master_client.in_multi) {
+      l.multi_bytes.append(bytes);
+    } else if (!l.multi_bytes.empty()) {
+      l.multi_bytes.append(bytes);
+      l.repl->StreamApplied(l.multi_bytes);
+      l.multi_bytes.clear();
+    } else {
+      l.repl->StreamApplied(bytes);
+    }
     pos += consumed;
   }
   l.in.erase(0, pos);
@@ -401,18 +431,26 @@ void OnData(Link& l) {
           l.transfer_size = n;
           l.repl->sync_total_bytes = n;
           spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", n);
-          l.transfer_tmp = "temp-" + std::to_string(l.Now() / 1000) + "." + std::to_string(getpid()) + ".rdb";
-          l.transfer_fd = ::open(l.transfer_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-          if (l.transfer_fd < 0) {
-            spdlog::warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
-                         std::strerror(errno));
-            Drop(l);
-            return;
+          if (std::string* buffer = l.io->RdbBuffer()) {
+            buffer->clear();  // the bytes are collected below
+          } else {
+            l.transfer_tmp = "temp-" + std::to_string(l.Now() / 1000) + "." + std::to_string(getpid()) + ".rdb";
+            l.transfer_fd = ::open(l.transfer_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (l.transfer_fd < 0) {
+              spdlog::warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
+                           std::strerror(errno));
+              Drop(l);
+              return;
+            }
           }
         }
         size_t want = static_cast<size_t>(l.transfer_size) - l.transfer_read;
         size_t take = std::min(want, l.in.size());
         size_t off = 0;
+        if (std::string* buffer = l.io->RdbBuffer()) {
+          buffer->append(l.in.data(), take);
+          off = take;
+        }
         while (off < take) {
           ssize_t w = ::write(l.transfer_fd, l.in.data() + off, take - off);
           if (w < 0 && errno == EINTR) continue;
@@ -462,6 +500,7 @@ ReplicaLink::ReplicaLink(Keyspace* keyspace, ServerContext* server, Replication*
 }
 
 ReplicaLink::~ReplicaLink() {
+  DiscardPartialTransaction(*l_);
   UnlistMasterClient(*l_);
   AbortTransfer(*l_);
 }

@@ -9,7 +9,8 @@
 // master's fake client (Replication::master_client); REPLCONF GETACK is
 // answered with REPLCONF ACK <offset>, and an ACK goes every second (Tick).
 // Each applied command's bytes go to Replication::StreamApplied (offsets,
-// backlog, our own replicas). A dropped link or repl-timeout without data
+// backlog, our own replicas); a transaction's bytes only with its EXEC, and
+// a transaction cut by a lost link is discarded (Redis's rules). A dropped link or repl-timeout without data
 // closes the connection and retries every second, keeping the data (served
 // per replica-serve-stale-data). Log lines are Redis's.
 //
@@ -46,6 +47,11 @@ class MasterLinkIo {
   virtual void SetReadSize(size_t bytes) = 0;
   // Asks for OnKill soon (CLIENT KILL TYPE master runs inside a command).
   virtual void RequestKill() = 0;
+  // Where a full sync's RDB is kept until it is loaded. nullptr (servers):
+  // a temp file renamed to dbfilename, then loaded from disk. troupe-sim,
+  // whose nodes have no disk, returns a buffer: the RDB is collected there
+  // and loaded from memory, and the edge keeps it as the node's dump.rdb.
+  virtual std::string* RdbBuffer() { return nullptr; }
 };
 
 class ReplicaLink {

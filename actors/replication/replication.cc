@@ -87,7 +87,7 @@ void Replication::CreateBacklog() {
 void Replication::ShiftReplicationId() {
   replid2_ = replid_;
   second_replid_offset_ = static_cast<int64_t>(offset_) + 1;
-  replid_ = NewReplicationId();
+  replid_ = NewId();
   server_->replid = replid_;
   spdlog::info("Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}", replid2_,
                second_replid_offset_, replid_);
@@ -148,6 +148,7 @@ void Replication::Feed(const std::vector<Op>& ops, bool transaction) {
   size_t n = 0;
   for (const Op& op : ops) n += (op.targets & kPropagateRepl) ? 1 : 0;
   if (n == 0) return;
+  if (test_skip_write_every > 0 && ++test_feeds_ % static_cast<uint64_t>(test_skip_write_every) == 0) return;
   bool wrap = transaction && n > 1;
   std::string out;
   bool first = true;
@@ -334,7 +335,7 @@ void Replication::HandlePsync(CommandContext& ctx, bool is_sync) {
   // A full resync. The first replica of a master without a backlog starts
   // a new history, as Redis does.
   if (!backlog_ && !is_replica()) {
-    replid_ = NewReplicationId();
+    replid_ = NewId();
     server_->replid = replid_;
     replid2_ = std::string(40, '0');
     second_replid_offset_ = -1;
@@ -352,9 +353,10 @@ void Replication::HandlePsync(CommandContext& ctx, bool is_sync) {
 
 bool Replication::StartBgsaveForReplicas() {
   Snapshotter* snap = server_->snapshotter;
-  if (snap == nullptr || snap->bgsave_in_progress()) return false;
+  if (snapshot_source != nullptr ? snapshot_source->busy() : snap == nullptr || snap->bgsave_in_progress())
+    return false;
   spdlog::info("Starting BGSAVE for SYNC with target: disk");
-  Status s = snap->StartBackgroundSave();
+  Status s = snapshot_source != nullptr ? snapshot_source->Start() : snap->StartBackgroundSave();
   if (!s.ok()) {
     if (s.message().find("Another child") != std::string::npos) return false;  // an AOF rewrite: retry later
     std::vector<ClientState*> waiting;
@@ -384,6 +386,11 @@ void Replication::BgsaveDone(bool ok, const std::string& rdb_path) {
     spdlog::warn("SYNC failed. Can't open/stat DB after BGSAVE: {}", std::strerror(errno));
     ok = false;
   }
+  SnapshotReady(ok, rdb);
+}
+
+void Replication::SnapshotReady(bool ok, const std::string& rdb) {
+  bgsave_for_replicas_ = false;
   std::vector<ClientState*> failed;
   for (ReplicaRecord& r : replicas_) {
     if (r.state != ReplicaRecord::State::kWaitBgsaveEnd) continue;

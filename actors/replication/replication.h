@@ -74,6 +74,8 @@ struct ReplicaRecord {
   int64_t wait_since_ms = 0;
 };
 
+std::string NewReplicationId();  // (declared early: NewId uses it)
+
 class Replication final : public PropagationSink {
  public:
   Replication(Keyspace* keyspace, ServerContext* server);
@@ -100,6 +102,29 @@ class Replication final : public PropagationSink {
   void ReplicaClosed(ClientState& client);
   // After a BGSAVE ends: send the snapshot to the replicas waiting for it.
   void BgsaveDone(bool ok, const std::string& rdb_path);
+
+  // Where a full sync's snapshot comes from. Servers leave it unset: a
+  // BGSAVE through the Snapshotter (a forked child writes the file, which
+  // BgsaveDone reads back). troupe-sim installs an in-process source: Start
+  // serializes the keyspace at once (the fork's instant) and hands the RDB
+  // over later through SnapshotReady.
+  class SnapshotSource {
+   public:
+    virtual ~SnapshotSource() = default;
+    virtual bool busy() const = 0;
+    virtual Status Start() = 0;
+  };
+  SnapshotSource* snapshot_source = nullptr;
+  // The snapshot for the replicas waiting in kWaitBgsaveEnd (ok = false:
+  // it failed, they are dropped).
+  void SnapshotReady(bool ok, const std::string& rdb);
+  // Makes new replication IDs; unset = NewReplicationId(). troupe-sim
+  // draws them from its seed so that a run replays exactly.
+  std::function<std::string()> new_replid;
+  // Test-only (troupe-sim --test-skip-write N): every Nth write batch is
+  // applied here but left out of the replication stream — a broken rule the
+  // simulator's checkers must catch. 0 = off, always in servers.
+  int test_skip_write_every = 0;
   // Every cron tick: PINGs, timeouts, delayed full syncs, backlog TTL, ACKs.
   void Cron();
   // Writes the stream produced since the last call to every online
@@ -140,7 +165,8 @@ class Replication final : public PropagationSink {
   void MasterIo() { last_master_io_ms_ = NowMs(); }
   int64_t last_master_io_ms() const { return last_master_io_ms_; }
   // The fake client that applies the master's stream: its selected
-  // database and MULTI state survive a reconnect with partial resync.
+  // database survives a reconnect with partial resync (a transaction cut
+  // by the lost link does not: ReplicaLink discards it, as Redis does).
   ClientState master_client;
   int64_t sync_start_ms = 0;      // when the current full sync began
   uint64_t sync_read_bytes = 0;   // RDB bytes received so far
@@ -165,6 +191,7 @@ class Replication final : public PropagationSink {
 
  private:
   int64_t NowMs() const;
+  std::string NewId() const { return new_replid ? new_replid() : NewReplicationId(); }
   void CreateBacklog();
   void ShiftReplicationId();
   void AppendStream(std::string_view bytes);
@@ -189,6 +216,7 @@ class Replication final : public PropagationSink {
   int64_t last_ping_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;
   std::unordered_map<uint64_t, uint64_t> wait_targets_;  // client id -> offset (WAIT)
+  uint64_t test_feeds_ = 0;            // batches seen (test_skip_write_every)
 
   std::string master_host_;
   int master_port_ = 0;

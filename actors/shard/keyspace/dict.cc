@@ -21,13 +21,15 @@ uint64_t Read64(const unsigned char* p) {
   return v;
 }
 
-uint64_t Seed() {
-  static const uint64_t seed = [] {
+uint64_t& SeedRef() {
+  static uint64_t seed = [] {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32) ^ rd();
   }();
   return seed;
 }
+
+uint64_t Seed() { return SeedRef(); }
 
 Entry** AllocateBuckets(size_t n) {
   void* p = std::calloc(n, sizeof(Entry*));
@@ -45,6 +47,8 @@ uint64_t ReverseBits(uint64_t v) {
 }
 
 }  // namespace
+
+void SetHashSeedForSimulation(uint64_t seed) { SeedRef() = seed; }
 
 uint64_t HashKey(std::string_view key) {
   constexpr uint64_t k1 = 0xa0761d6478bd642fULL, k2 = 0xe7037ed1a0b428dbULL,

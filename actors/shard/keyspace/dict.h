@@ -20,6 +20,10 @@ namespace troupe {
 
 // 64-bit keyed hash of a byte string.
 uint64_t HashKey(std::string_view key);
+// troupe-sim only: replaces the per-process random seed, so that iteration
+// order (and with it the bytes of an RDB snapshot) replays from the run's
+// seed. Call only while no Dict, hash or set value exists (between runs).
+void SetHashSeedForSimulation(uint64_t seed);
 
 class Dict {
  public:
