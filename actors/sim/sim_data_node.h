@@ -1,7 +1,8 @@
-// SimDataNode: a MODEL of a Troupe/Redis data node for troupe-sim — not the
-// real server code. The real Replication class (actors/replication/) is not
-// simulated yet; this model is a known gap (docs/SIMULATION.md). It keeps
-// what the sentinels and the checkers look at:
+// SimDataNode: a MODEL of a Troupe/Redis data node for troupe-sim's
+// sentinel-failover scenario — not the real server code (the replication
+// scenario runs the real code: sim_server_node.h; wiring it under the
+// sentinels is a known gap, docs/SIMULATION.md). It keeps what the
+// sentinels and the checkers look at:
 //  - role, master address, run_id (new on every restart), replid, replid2,
 //    master_repl_offset (one unit per write), second_repl_offset, a
 //    key/value map, replica-serve-stale-data;

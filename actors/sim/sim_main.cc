@@ -1,9 +1,11 @@
-// troupe-sim: runs a deployment's protocol code (the real SentinelState) on
+// troupe-sim: runs a deployment's protocol code (the real SentinelState;
+// the real keyspace, command table, Replication and ReplicaLink) on
 // simulated time and a simulated network, reproducibly from one seed
 // (docs/SIMULATION.md).
 //
-//   troupe-sim --scenario sentinel-failover --seed 42 --duration 600s
-//              [--heal 120s] [--sentinels 3|5] [--faults LIST] [--trace]
+//   troupe-sim --scenario sentinel-failover|replication --seed 42 --duration 600s
+//              [--heal 120s] [--sentinels 3|5] [--replicas N] [--backlog BYTES]
+//              [--faults LIST] [--trace]
 //
 // Prints the seed and every option first, then (with --trace) every trace
 // line, then the result: the checkers' summaries, the trace hash, and the
@@ -40,11 +42,13 @@ bool ParseDuration(const std::string& s, int64_t* ms) {
 }
 
 const char kUsage[] =
-    "usage: troupe-sim --scenario sentinel-failover --seed N --duration 600s [--heal 120s]\n"
-    "                  [--sentinels 3|5] [--faults LIST] [--trace] [--log] [--test-vote-twice]\n"
-    "  --faults: comma list of delay,drop,crash,isolate,split,flap,clock,partition,all,none\n"
+    "usage: troupe-sim --scenario sentinel-failover|replication --seed N --duration 600s [--heal 120s]\n"
+    "                  [--sentinels 3|5] [--replicas N] [--backlog BYTES] [--faults LIST] [--trace] [--log]\n"
+    "                  [--test-vote-twice] [--test-skip-write N]\n"
+    "  --faults: comma list of delay,drop,crash,isolate,split,flap,clock,link,partition,all,none\n"
     "            and settings drop=P interval=MS jump=MS delay=uniform|exp delay-min=MS\n"
-    "            delay-max=MS delay-mean=MS fault-min=MS fault-max=MS";
+    "            delay-max=MS delay-mean=MS fault-min=MS fault-max=MS\n"
+    "            (replication) save=MS segment=P keep-rdb=P shutdown-save=P";
 
 }  // namespace
 
@@ -76,6 +80,12 @@ int main(int argc, char** argv) {
       o.seed = std::strtoull(v.c_str(), nullptr, 10);
     } else if (a == "--duration" && value(&v) && ParseDuration(v, &o.duration_ms)) {
     } else if (a == "--heal" && value(&v) && ParseDuration(v, &o.heal_ms)) {
+    } else if (a == "--test-skip-write" && value(&v) && std::atoi(v.c_str()) > 0) {
+      o.test_skip_write_every = std::atoi(v.c_str());  // test-only: proves the replication checkers can fail
+    } else if (a == "--replicas" && value(&v) && std::atoi(v.c_str()) >= 1 && std::atoi(v.c_str()) <= 8) {
+      o.replicas = std::atoi(v.c_str());
+    } else if (a == "--backlog" && value(&v) && std::atoll(v.c_str()) >= 1) {
+      o.repl_backlog_bytes = std::atoll(v.c_str());
     } else if (a == "--sentinels" && value(&v) && (v == "3" || v == "5")) {
       o.sentinels = std::atoi(v.c_str());
       o.quorum = o.sentinels / 2 + 1;
@@ -93,8 +103,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.scenario != "sentinel-failover") {
-    out->error("troupe-sim: unknown scenario '{}' (only sentinel-failover)", o.scenario);
+  if (o.scenario != "sentinel-failover" && o.scenario != "replication") {
+    out->error("troupe-sim: unknown scenario '{}' (sentinel-failover or replication)", o.scenario);
     return 2;
   }
   if (o.heal_ms >= o.duration_ms) o.heal_ms = o.duration_ms / 2;
@@ -103,7 +113,8 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   std::function<void(const std::string&)> line;
   if (o.print_trace) line = [&out](const std::string& l) { out->info("{}", l); };
-  troupe::SimResult r = troupe::RunSentinelFailover(o, line);
+  troupe::SimResult r =
+      o.scenario == "replication" ? troupe::RunReplication(o, line) : troupe::RunSentinelFailover(o, line);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (!r.ok) {
@@ -116,6 +127,10 @@ int main(int argc, char** argv) {
             r.trace_lines, r.messages, r.resets, r.faults, r.switch_master_events);
   out->info("writes: attempted={} acked={} failed={} acked_but_lost={}", r.writes_attempted, r.writes_acked,
             r.writes_failed, r.writes_lost);
+  if (o.scenario == "replication")
+    out->info("replication: wait_acked_writes={} waits_all={} waits_fewer={} full_syncs={} partial_syncs={} "
+              "replica_crashes={}",
+              r.writes_wait_acked, r.waits_full, r.waits_short, r.full_syncs, r.partial_syncs, r.crashes);
   double sim_s = static_cast<double>(r.simulated_ms) / 1000.0;
   out->info("simulated {:.1f} s in {:.3f} s wall: {:.0f} simulated s per wall s", sim_s, wall,
             wall > 0 ? sim_s / wall : 0.0);

@@ -11,6 +11,7 @@ const char* KindName(SimMessage::Kind k) {
     case SimMessage::Kind::kRequest: return "req";
     case SimMessage::Kind::kReply: return "reply";
     case SimMessage::Kind::kPush: return "push";
+    case SimMessage::Kind::kBytes: return "bytes";
   }
   return "?";
 }
@@ -189,6 +190,20 @@ void SimNetwork::Crash(NodeId n) {
 void SimNetwork::Restart(NodeId n) {
   trace_->Add(loop_->now_ms(), name(n) + " RESTART");
   nodes_[static_cast<size_t>(n)].up = true;
+}
+
+int SimNetwork::ResetBetween(NodeId a, NodeId b, const std::string& why) {
+  std::vector<ConnId> ids;
+  for (auto& [id, c] : conns_)
+    if (c.established && ((c.client == a && c.server == b) || (c.client == b && c.server == a))) ids.push_back(id);
+  for (ConnId id : ids) Reset(conns_[id], why);
+  return static_cast<int>(ids.size());
+}
+
+size_t SimNetwork::InFlight() const {
+  size_t n = 0;
+  for (auto& [id, c] : conns_) n += c.queue[0].size() + c.queue[1].size();
+  return n;
 }
 
 void SimNetwork::HealPartitions() {

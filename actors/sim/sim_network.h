@@ -37,10 +37,12 @@ using NodeId = int;
 using ConnId = uint64_t;
 
 struct SimMessage {
-  enum class Kind { kRequest, kReply, kPush };
+  // kBytes: a segment of a raw TCP byte stream (parts[0]), for nodes that
+  // run the real RESP code (sim_server_node); the others use the parsed kinds.
+  enum class Kind { kRequest, kReply, kPush, kBytes };
   Kind kind = Kind::kRequest;
   bool ok = true;                   // replies: false = an error reply (parts[0] = its text)
-  std::vector<std::string> parts;   // argv, reply elements, or push elements
+  std::vector<std::string> parts;   // argv, reply elements, push elements, or the bytes
 };
 
 // What a node implements to be reached.
@@ -88,6 +90,11 @@ class SimNetwork {
   int group(NodeId n) const { return nodes_[static_cast<size_t>(n)].group; }
   void HealPartitions();
   bool Reachable(NodeId a, NodeId b) const;
+  // Resets every established connection between `a` and `b` (a link drop:
+  // both ends are told it closed). Returns how many.
+  int ResetBetween(NodeId a, NodeId b, const std::string& why);
+  // Messages sent but not delivered yet, over all connections.
+  size_t InFlight() const;
   // Drops happen only while enabled (the fault phase).
   void set_drops_enabled(bool on) { drops_enabled_ = on; }
 

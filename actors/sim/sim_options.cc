@@ -34,7 +34,7 @@ bool ParseInt(const std::string& s, int64_t* out) {
 
 void SetAll(SimOptions* o, bool on) {
   o->fault_delay = o->fault_drop = o->fault_crash = o->fault_isolate = o->fault_split = o->fault_flap =
-      o->fault_clock = on;
+      o->fault_clock = o->fault_link = on;
 }
 
 }  // namespace
@@ -58,13 +58,19 @@ Status ParseFaults(const std::string& list, SimOptions* o) {
       else if (item == "split") o->fault_split = true;
       else if (item == "flap") o->fault_flap = true;
       else if (item == "clock") o->fault_clock = true;
+      else if (item == "link") o->fault_link = true;
       else if (item == "partition") o->fault_isolate = o->fault_split = o->fault_flap = true;
       else return Status::Error("unknown fault '" + item + "'");
       continue;
     }
     std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     int64_t n = 0;
-    if (key == "drop") {
+    if (key == "segment" || key == "keep-rdb" || key == "shutdown-save") {
+      char* end = nullptr;
+      double p = std::strtod(value.c_str(), &end);
+      if (*end != '\0' || p < 0 || p > 1) return Status::Error(key + "= needs a probability in [0,1]");
+      (key == "segment" ? o->segment_probability : key == "keep-rdb" ? o->crash_keep_rdb : o->shutdown_save) = p;
+    } else if (key == "drop") {
       char* end = nullptr;
       double p = std::strtod(value.c_str(), &end);
       if (*end != '\0' || p < 0 || p > 1) return Status::Error("drop= needs a probability in [0,1]");
@@ -91,6 +97,8 @@ Status ParseFaults(const std::string& list, SimOptions* o) {
       o->fault_min_ms = n;
     } else if (key == "fault-max" && n >= o->fault_min_ms) {
       o->fault_max_ms = n;
+    } else if (key == "save" && n >= 1000) {
+      o->save_interval_ms = n;
     } else {
       return Status::Error("unknown or out-of-range setting '" + item + "'");
     }
@@ -113,6 +121,13 @@ std::string DescribeOptions(const SimOptions& o) {
     << " flap=" << yn(o.fault_flap) << " clock=" << yn(o.fault_clock) << "(+-" << o.clock_jump_max_ms
     << "ms) interval_ms=" << o.fault_interval_ms << " fault_ms=" << o.fault_min_ms << ".." << o.fault_max_ms
     << " write_interval_ms=" << o.write_interval_ms << (o.vote_twice ? " TEST:vote_twice" : "");
+  if (o.scenario == "replication")
+    s << " replicas=" << o.replicas << " repl_backlog_bytes=" << o.repl_backlog_bytes << " snapshot_ms="
+      << o.snapshot_min_ms << ".." << o.snapshot_max_ms << " save_interval_ms=" << o.save_interval_ms
+      << " segment_p=" << o.segment_probability << " crash_keep_rdb=" << o.crash_keep_rdb << " shutdown_save=" << o.shutdown_save
+      << " link=" << yn(o.fault_link) << " wait_every=" << o.wait_every << " wait_timeout_ms="
+      << o.wait_timeout_ms << " multi_every=" << o.multi_every
+      << (o.test_skip_write_every > 0 ? " TEST:skip_write_every=" + std::to_string(o.test_skip_write_every) : "");
   return s.str();
 }
 

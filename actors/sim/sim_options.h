@@ -69,14 +69,31 @@ struct SimOptions {
   int64_t write_interval_ms = 100;    // the client writes key:i = i every this often
   int max_inflight_writes = 64;       // per connection; further writes are skipped
 
+  // ---- Scenario `replication` (the real Replication / ReplicaLink / keyspace) ----
+  int replicas = 2;                   // --replicas N: replicas of the one master
+  int64_t repl_backlog_bytes = 8'192; // repl-backlog-size: small, so a long outage needs a full resync
+  int64_t snapshot_min_ms = 20;       // the in-process BGSAVE of a full sync hands its RDB over after
+  int64_t snapshot_max_ms = 1'500;    // ... snapshot_min_ms .. snapshot_max_ms (uniform)
+  int64_t save_interval_ms = 20'000;  // each node saves its dump.rdb (kept in memory) about this often
+  double segment_probability = 0.3;   // a byte-stream write is cut into two TCP segments
+  double crash_keep_rdb = 0.5;        // a crashed replica restarts from its dump.rdb, else with no file
+  double shutdown_save = 0.3;         // a replica "crash" is a SHUTDOWN that saves its dump.rdb first
+  bool fault_link = true;             // link drops: a replica's connections to its master reset
+  int wait_every = 3;                 // the client sends WAIT <replicas> <wait_timeout_ms> every this many writes
+  int64_t wait_timeout_ms = 1'000;    // ... and WAIT's timeout
+  int multi_every = 5;                // every multi_every-th write is MULTI / SET / SET / EXEC (0 = never)
+
   // ---- Test-only ----------------------------------------------------------------
   bool vote_twice = false;            // sets SentinelState::test_vote_twice on every sentinel
+  int test_skip_write_every = 0;      // the master leaves every Nth write batch out of its stream
+                                      // (Replication::test_skip_write_every; 0 = off)
 };
 
 // Applies a --faults list: comma-separated names (delay, drop, crash,
-// isolate, split, flap, clock, partition = isolate+split+flap, all, none),
+// isolate, split, flap, clock, link, partition = isolate+split+flap, all, none),
 // and name=value settings (drop=0.01, interval=5000, jump=2000,
-// delay=exp, delay-max=50, fault-max=20000). Unknown names are an error.
+// delay=exp, delay-max=50, fault-max=20000; for the replication scenario
+// save=MS, segment=P, keep-rdb=P, shutdown-save=P). Unknown names are an error.
 Status ParseFaults(const std::string& list, SimOptions* options);
 
 // One line describing every option (the header of a run).

@@ -11,7 +11,7 @@ void SimTrace::Add(int64_t t_ms, const std::string& text) {
   for (unsigned char c : text) {
     if (c == '\r') line += "\\r";
     else if (c == '\n') line += "\\n";
-    else if (c < 0x20 || c == 0x7f) {
+    else if (c < 0x20 || c >= 0x7f) {
       char buf[8];
       std::snprintf(buf, sizeof(buf), "\\x%02x", c);
       line += buf;

@@ -21,7 +21,8 @@ class SimTrace {
   explicit SimTrace(size_t tail = 40) : tail_limit_(tail) {}
   void set_sink(std::function<void(const std::string&)> sink) { sink_ = std::move(sink); }
 
-  // Adds "<t_ms> <text>"; control characters of `text` are escaped.
+  // Adds "<t_ms> <text>"; control characters and bytes above 0x7e of
+  // `text` are escaped (\r, \n, \xNN).
   void Add(int64_t t_ms, const std::string& text);
 
   uint64_t hash() const { return hash_; }

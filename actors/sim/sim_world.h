@@ -1,6 +1,9 @@
 // SimWorld: everything one troupe-sim run is made of (the loop, the trace,
 // the network, the sentinels, the data nodes, the client, the phase), the
-// invariant-checker interface, and a run's result. The scenario builds the
+// invariant-checker interface, and a run's result. The sentinel-failover
+// scenario fills `sentinels`, `data` (the data node model) and `client`;
+// the replication scenario fills `servers` (the real server code) and
+// `repl_client`. The scenario builds the
 // world and drives it; checkers (actors/sim/checkers/, one per file) read
 // it after every step.
 //
@@ -18,7 +21,9 @@
 #include "actors/sim/sim_loop.h"
 #include "actors/sim/sim_network.h"
 #include "actors/sim/sim_options.h"
+#include "actors/sim/sim_repl_client.h"
 #include "actors/sim/sim_sentinel.h"
+#include "actors/sim/sim_server_node.h"
 #include "actors/sim/sim_trace.h"
 #include "actors/sim/sim_workload.h"
 
@@ -34,6 +39,8 @@ struct SimWorld {
   std::vector<std::unique_ptr<SimSentinel>> sentinels;
   std::vector<std::unique_ptr<SimDataNode>> data;
   std::unique_ptr<SimClient> client;
+  std::vector<std::unique_ptr<SimServerNode>> servers;  // servers[0] is the master
+  std::unique_ptr<SimReplClient> repl_client;
   int64_t heal_start_ms = 0;  // the heal phase starts here ...
   int64_t end_ms = 0;         // ... and the run ends here
   bool healing = false;
@@ -65,6 +72,9 @@ class SimChecker {
 std::unique_ptr<SimChecker> MakeOneLeaderPerEpochChecker();
 std::unique_ptr<SimChecker> MakeOneMasterPerEpochChecker();
 std::unique_ptr<SimChecker> MakeConvergenceChecker();
+std::unique_ptr<SimChecker> MakeReplOffsetMonotonicChecker();
+std::unique_ptr<SimChecker> MakeWaitAckedWritesSurviveChecker();
+std::unique_ptr<SimChecker> MakeReplConvergenceChecker();
 
 struct SimResult {
   bool ok = true;
@@ -80,11 +90,18 @@ struct SimResult {
   uint64_t messages = 0, resets = 0, faults = 0;
   uint64_t writes_attempted = 0, writes_acked = 0, writes_lost = 0, writes_failed = 0;
   uint64_t elections = 0, switch_master_events = 0;
+  // The replication scenario: writes WAIT acknowledged by every replica,
+  // WAITs answered with all / fewer replicas, full syncs loaded and
+  // partial resyncs (+CONTINUE) by replicas, replica crashes / shutdowns.
+  uint64_t writes_wait_acked = 0, waits_full = 0, waits_short = 0, full_syncs = 0, partial_syncs = 0,
+           crashes = 0;
   std::vector<std::string> summaries;  // one line per checker
 };
 
 // The sentinel-failover scenario (scenario_sentinel_failover.cc). `line`,
 // when set, gets every trace line (--trace).
 SimResult RunSentinelFailover(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
+// The replication scenario (scenario_replication.cc).
+SimResult RunReplication(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
 
 }  // namespace troupe

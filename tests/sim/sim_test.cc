@@ -1,8 +1,10 @@
 // Tests for troupe-sim (actors/sim/): the loop's determinism, --faults
-// parsing, the sentinel-failover scenario's reproducibility (same seed, same
-// trace hash), a fixed set of CI seeds that must pass every invariant, and
-// proof that the checkers can fail (SentinelState::test_vote_twice makes
-// the one-leader-per-epoch checker fire within the CI seed budget).
+// parsing; for both scenarios (sentinel-failover, replication) the
+// reproducibility (same seed, same trace hash), a fixed set of CI seeds
+// that must pass every invariant, and proof that the checkers can fail
+// (SentinelState::test_vote_twice makes one-leader-per-epoch fire,
+// Replication::test_skip_write_every makes wait-acked-writes-survive fire,
+// within the CI seed budget); seeds that once failed, as regressions.
 // Runs on virtual time only: no sleeps, no sockets.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -67,6 +69,14 @@ TEST(SimOptions, ParseFaults) {
   EXPECT_EQ(o.delay_distribution, DelayDistribution::kExponential);
   EXPECT_FALSE(ParseFaults("meteor", &o).ok());
   EXPECT_FALSE(ParseFaults("drop=2", &o).ok());
+  ASSERT_TRUE(ParseFaults("link,save=5000,segment=0.5,keep-rdb=1,shutdown-save=0", &o).ok());
+  EXPECT_TRUE(o.fault_link);
+  EXPECT_FALSE(o.fault_crash);
+  EXPECT_EQ(o.save_interval_ms, 5000);
+  EXPECT_DOUBLE_EQ(o.segment_probability, 0.5);
+  EXPECT_DOUBLE_EQ(o.crash_keep_rdb, 1.0);
+  EXPECT_DOUBLE_EQ(o.shutdown_save, 0.0);
+  EXPECT_FALSE(ParseFaults("segment=1.5", &o).ok());
 }
 
 TEST(SimSentinelFailover, SameSeedSameTraceHash) {
@@ -142,6 +152,111 @@ TEST(SimSentinelFailover, Seed33HelloWithNewerEpochDuringOwnFailover) {
   ASSERT_TRUE(ParseFaults("all,drop=0.01", &o).ok());
   SimResult r = RunSentinelFailover(o);
   EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
+}
+
+// ---------------------------------------------------------------------------
+// Scenario `replication`: the real keyspace, command table, Replication and
+// ReplicaLink on every data node.
+
+SimOptions ReplOptions(uint64_t seed) {
+  SimOptions o = CiOptions(seed);
+  o.scenario = "replication";
+  return o;
+}
+
+TEST(SimReplication, SameSeedSameTraceHash) {
+  SimResult a = RunReplication(ReplOptions(42));
+  SimResult b = RunReplication(ReplOptions(42));
+  EXPECT_TRUE(a.ok) << a.checker << ": " << a.violation;
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.trace_lines, b.trace_lines);
+  EXPECT_EQ(a.steps, b.steps);
+  SimResult c = RunReplication(ReplOptions(43));
+  EXPECT_NE(a.trace_hash, c.trace_hash);
+}
+
+TEST(SimReplication, NoFaultsEveryWriteAcknowledgedByWait) {
+  SimOptions o = ReplOptions(5);
+  ASSERT_TRUE(ParseFaults("none", &o).ok());
+  SimResult r = RunReplication(o);
+  EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
+  EXPECT_GT(r.writes_acked, 1000u);
+  EXPECT_EQ(r.writes_acked, r.writes_attempted);
+  // Every write but the last few (after the last WAIT) is covered by a
+  // WAIT; only a WAIT during the replicas' first sync may time out short.
+  EXPECT_GE(r.writes_wait_acked + static_cast<uint64_t>(o.wait_every), r.writes_acked);
+  EXPECT_LE(r.waits_short, 1u);
+  EXPECT_EQ(r.full_syncs, 2u);  // each replica's first sync, and no other
+  EXPECT_EQ(r.partial_syncs, 0u);
+  EXPECT_EQ(r.writes_lost, 0u);
+}
+
+TEST(SimReplication, CiSeedsPass) {
+  uint64_t full_syncs = 0, partial_syncs = 0, crashes = 0, wait_acked = 0;
+  for (uint64_t seed = 1; seed <= kCiSeeds; ++seed) {
+    SimResult r = RunReplication(ReplOptions(seed));
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << " at step " << r.violation_step << ": "
+                      << r.violation << " (troupe-sim --scenario replication --seed " << seed
+                      << " --duration 120s --heal 60s --trace)";
+    full_syncs += r.full_syncs;
+    partial_syncs += r.partial_syncs;
+    crashes += r.crashes;
+    wait_acked += r.writes_wait_acked;
+  }
+  // The faults are exercised: restarts, reconnects that continue from the
+  // backlog, and reconnects past it that need a new full sync.
+  EXPECT_GT(crashes, kCiSeeds / 4);
+  EXPECT_GT(partial_syncs, kCiSeeds);
+  EXPECT_GT(full_syncs, 2 * kCiSeeds + 20);  // beyond each replica's first sync
+  EXPECT_GT(wait_acked, 100'000u);
+}
+
+TEST(SimReplication, LongRunsWithFiveReplicas) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    SimOptions o;
+    o.seed = seed;
+    o.scenario = "replication";
+    o.replicas = 5;
+    SimResult r = RunReplication(o);
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+}
+
+// The checkers can fail: a master that leaves a write out of its stream
+// (yet counts its offset) lets WAIT acknowledge a write no replica has.
+TEST(SimReplication, SkippedStreamWriteIsCaught) {
+  constexpr uint64_t kSeeds = 20;
+  uint64_t caught = 0;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SimOptions o = ReplOptions(seed);
+    o.test_skip_write_every = 500;
+    SimResult r = RunReplication(o);
+    if (r.ok) continue;
+    ++caught;
+    EXPECT_TRUE(r.checker == "wait-acked-writes-survive" || r.checker == "convergence-after-heal")
+        << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+  EXPECT_EQ(caught, kSeeds) << "a write missing from the stream went unnoticed";
+}
+
+// Regression, found by troupe-sim: a replica counted each command of a
+// transaction from its master as applied when it arrived, before the EXEC.
+// A link reset cut the stream inside MULTI ... EXEC; the replica's
+// SHUTDOWN then saved a dump.rdb whose repl-offset pointed past the queued
+// SETs the dataset did not hold; after the restart it continued from that
+// offset, got a lone EXEC, and two writes (WAIT-acknowledged in seed 114)
+// were missing. ReplicaLink now counts a transaction's bytes only with its
+// EXEC and discards a transaction cut by a lost link, as Redis does.
+TEST(SimReplication, Seed1ReplicaSavedInsideATransaction) {
+  for (uint64_t seed : {1, 114}) {
+    SimOptions o;
+    o.seed = seed;
+    o.scenario = "replication";
+    o.duration_ms = 300'000;
+    ASSERT_TRUE(ParseFaults("all,segment=0.9,interval=3000,shutdown-save=1", &o).ok());
+    SimResult r = RunReplication(o);
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
 }
 
 }  // namespace
