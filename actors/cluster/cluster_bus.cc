@@ -18,6 +18,14 @@ namespace {
 // flag this many node timeouts after failing when nobody took its slots.
 constexpr int64_t kFailUndoTimeMult = 2;
 constexpr int kMinGossipEntries = 8;
+// Manual failover: how long it may take (Redis's CLUSTER_MF_TIMEOUT); the
+// master stops writes for twice that at most.
+constexpr int64_t kManualFailoverTimeoutMs = 5000;
+// A replica whose link to its master has been down longer than
+// repl-ping-replica-period (10 s) + node timeout x cluster-replica-validity-factor
+// (10) does not start an election (its data is too old).
+constexpr int64_t kReplPingPeriodMs = 10000;
+constexpr int64_t kValidityFactor = 10;
 
 bool IsHexId(const std::string& id) {
   if (id.size() != kClusterNameLen) return false;
@@ -152,6 +160,7 @@ void ClusterBus::FillHeader(pb::Header* h) {
   if (me.is_replica()) h->set_master_id(me.master_id);
   h->set_slots(state_->SlotBitmap(master));
   h->set_health(state_->Health() == ClusterHealth::kOk ? pb::CLUSTER_HEALTH_OK : pb::CLUSTER_HEALTH_FAIL);
+  h->set_paused_for_manual_failover(me.is_master() && mf_end_ms_ != 0);
 }
 
 void ClusterBus::Send(Link& link, pb::BusMessage& msg, const char* type) {
@@ -452,10 +461,263 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
         state_->todo_save = true;
       }
     }
+  } else if (msg.has_failover_auth_request()) {
+    if (sender != nullptr) MaybeVote(sender, msg, link);
+  } else if (msg.has_failover_auth_ack()) {
+    // A vote counts when it comes from a master serving slots, for the
+    // election under way.
+    if (sender != nullptr && sender->is_master() && sender->num_slots > 0 &&
+        h.current_epoch() >= failover_auth_epoch_ && failover_auth_sent_) {
+      failover_auth_count_++;
+      HandleReplicaFailover();
+    }
+  } else if (msg.has_mf_start()) {
+    // Our replica asks for a manual failover: stop writes so it can catch
+    // up, and tell it our offset in every ping meanwhile.
+    ClusterNode& me = state_->myself();
+    if (sender != nullptr && me.is_master() && sender->master_id == me.id) {
+      ResetManualFailover();
+      mf_end_ms_ = now + kManualFailoverTimeoutMs;
+      mf_replica_id_ = sender->id;
+      if (hooks_.pause_writes) hooks_.pause_writes(kManualFailoverTimeoutMs * 2);
+      spdlog::warn("Manual failover requested by replica {}.", sender->id);
+      if (Link* out = OutboundOf(sender->id)) SendPing(*out, "ping");
+    }
   }
-  // FAILOVER_AUTH_REQUEST / ACK and MFSTART belong to replica failover,
-  // which is not built yet: they are counted and ignored.
+  // A replica in a manual failover learns the paused master's offset.
+  if (sender != nullptr && (is_ping || is_pong) && state_->myself().is_replica() &&
+      state_->myself().master_id == sender->id && mf_end_ms_ != 0 && mf_master_offset_ < 0 &&
+      h.paused_for_manual_failover()) {
+    mf_master_offset_ = static_cast<int64_t>(h.repl_offset());
+    spdlog::warn("Received replication offset for paused master manual failover: {}", mf_master_offset_);
+  }
   SaveIfNeeded();
+}
+
+// ---- Replica failover.
+
+int ClusterBus::ReplicaRank() {
+  ClusterNode& me = state_->myself();
+  uint64_t mine = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  int rank = 0;
+  for (const ClusterNode* r : state_->ReplicasOf(me.master_id))
+    if (r != &me && !(r->flags & kNodeNoFailover) && r->repl_offset > mine) ++rank;
+  return rank;
+}
+
+void ClusterBus::RequestFailoverAuth() {
+  pb::BusMessage msg;
+  FillHeader(msg.mutable_header());
+  msg.mutable_failover_auth_request()->set_force(mf_end_ms_ != 0);
+  Broadcast(msg, "auth-req");
+}
+
+void ClusterBus::HandleReplicaFailover() {
+  ClusterNode& me = state_->myself();
+  ClusterNode* master = me.is_replica() ? state_->Find(me.master_id) : nullptr;
+  const bool manual = mf_end_ms_ != 0 && mf_can_start_;
+  if (master == nullptr || (!master->failed() && !manual) || master->num_slots == 0) return;
+  if ((me.flags & kNodeNoFailover) && !manual) return;
+  int64_t now = clock_->UnixMs();
+  const int64_t node_timeout = state_->options().node_timeout_ms;
+  const int64_t auth_timeout = std::max<int64_t>(node_timeout * 2, 2000);
+  const int64_t auth_retry = auth_timeout * 2;
+  // Data as old as the link has been down (minus the time it took to flag
+  // the master as failing) is too old to take over with.
+  int64_t data_age = hooks_.master_link_down_ms ? hooks_.master_link_down_ms() : 0;
+  if (data_age > node_timeout) data_age -= node_timeout;
+  if (!manual && data_age > kReplPingPeriodMs + node_timeout * kValidityFactor) return;
+
+  if (now - failover_auth_time_ > auth_retry) {
+    // A new election: wait 500-1000 ms so the FAIL spreads, plus a second
+    // per replica of the same master with newer data.
+    failover_auth_time_ = now + 500 + static_cast<int64_t>(rng_() % 500);
+    failover_auth_count_ = 0;
+    failover_auth_sent_ = false;
+    failover_auth_rank_ = ReplicaRank();
+    failover_auth_time_ += failover_auth_rank_ * 1000;
+    if (manual) {
+      failover_auth_time_ = now;
+      failover_auth_rank_ = 0;
+    }
+    spdlog::warn("Start of election delayed for {} milliseconds (rank #{}, offset {}).", failover_auth_time_ - now,
+                 failover_auth_rank_, hooks_.repl_offset ? hooks_.repl_offset() : 0);
+    BroadcastPong();  // our offset, for the other replicas' ranks
+    if (!manual) return;
+  }
+  if (!failover_auth_sent_ && !manual) {
+    int rank = ReplicaRank();
+    if (rank > failover_auth_rank_) {
+      int64_t added = (rank - failover_auth_rank_) * 1000;
+      failover_auth_time_ += added;
+      failover_auth_rank_ = rank;
+      spdlog::warn("Replica rank updated to #{}, added {} milliseconds of delay.", rank, added);
+    }
+  }
+  if (now < failover_auth_time_) return;
+  if (now - failover_auth_time_ > auth_timeout) return;  // this attempt expired; a new one after auth_retry
+  if (!failover_auth_sent_) {
+    state_->current_epoch++;
+    failover_auth_epoch_ = state_->current_epoch;
+    spdlog::warn("Starting a failover election for epoch {}.", failover_auth_epoch_);
+    failover_auth_sent_ = true;
+    state_->todo_save = true;
+    SaveIfNeeded();
+    RequestFailoverAuth();
+    return;
+  }
+  size_t needed = static_cast<size_t>(state_->size() / 2 + 1);
+  if (failover_auth_count_ < needed) {
+    if (now - last_waiting_log_ms_ > 10000) {
+      last_waiting_log_ms_ = now;
+      spdlog::info("Currently unable to failover: Waiting for votes, but majority still not reached.");
+    }
+    return;
+  }
+  spdlog::warn("Failover election won: I'm the new master.");
+  if (me.config_epoch < failover_auth_epoch_) {
+    me.config_epoch = failover_auth_epoch_;
+    spdlog::warn("configEpoch set to {} after successful failover", me.config_epoch);
+  }
+  ReplaceMyMaster();
+}
+
+void ClusterBus::ReplaceMyMaster() {
+  ClusterNode& me = state_->myself();
+  ClusterNode* old = me.is_replica() ? state_->Find(me.master_id) : nullptr;
+  if (old == nullptr) return;
+  state_->SetNodeAsMaster(&me);
+  if (hooks_.promote_to_master) hooks_.promote_to_master();
+  for (int j = 0; j < kClusterSlots; ++j)
+    if (state_->owner(j) == old) state_->AssignSlot(j, &me);
+  state_->todo_save = true;
+  SaveIfNeeded();
+  BroadcastPong();
+  ResetManualFailover();
+  failover_auth_time_ = 0;
+  failover_auth_sent_ = false;
+}
+
+void ClusterBus::MaybeVote(ClusterNode* requester, const pb::BusMessage& msg, Link& link) {
+  (void)link;
+  ClusterNode& me = state_->myself();
+  if (!me.is_master() || me.num_slots == 0) return;  // only masters serving slots vote
+  const pb::Header& h = msg.header();
+  ClusterNode* master = state_->Find(requester->master_id);
+  const bool force = msg.failover_auth_request().force();
+  int64_t now = clock_->UnixMs();
+  if (h.current_epoch() < state_->current_epoch) {
+    spdlog::warn("Failover auth denied to {}: reqEpoch ({}) < curEpoch({})", requester->id, h.current_epoch(),
+                 state_->current_epoch);
+    return;
+  }
+  if (state_->last_vote_epoch == state_->current_epoch) {
+    spdlog::warn("Failover auth denied to {}: already voted for epoch {}", requester->id, state_->current_epoch);
+    return;
+  }
+  if (requester->is_master() || master == nullptr || (!master->failed() && !force)) {
+    spdlog::warn("Failover auth denied to {}: {}", requester->id,
+                 requester->is_master() ? "it is a master node"
+                 : master == nullptr    ? "I don't know its master"
+                                        : "its master is up");
+    return;
+  }
+  const int64_t node_timeout = state_->options().node_timeout_ms;
+  auto voted = voted_time_ms_.find(master->id);
+  if (voted != voted_time_ms_.end() && now - voted->second < node_timeout * 2) {
+    spdlog::warn("Failover auth denied to {}: can't vote about this master before {} milliseconds", requester->id,
+                 node_timeout * 2 - (now - voted->second));
+    return;
+  }
+  // The slots it claims must not be held by a newer configuration.
+  const std::string& slots = h.slots();
+  for (int j = 0; j < kClusterSlots; ++j) {
+    if (!ClusterState::BitmapHas(slots, j)) continue;
+    const ClusterNode* owner = state_->owner(j);
+    if (owner == nullptr || owner->config_epoch <= h.config_epoch()) continue;
+    spdlog::warn("Failover auth denied to {}: slot {} epoch ({}) > reqEpoch ({})", requester->id, j,
+                 owner->config_epoch, h.config_epoch());
+    return;
+  }
+  // The vote is on disk before it leaves: a restarted master never votes
+  // twice in one epoch.
+  state_->last_vote_epoch = state_->current_epoch;
+  if (voted_time_ms_.size() >= kClusterMaxNodes) voted_time_ms_.clear();
+  voted_time_ms_[master->id] = now;
+  state_->todo_save = true;
+  SaveIfNeeded();
+  Link* out = OutboundOf(requester->id);
+  if (out == nullptr) return;
+  pb::BusMessage ack;
+  FillHeader(ack.mutable_header());
+  ack.mutable_failover_auth_ack()->set_epoch(state_->current_epoch);
+  Send(*out, ack, "auth-ack");
+  spdlog::warn("Failover auth granted to {} for epoch {}", requester->id, state_->current_epoch);
+}
+
+void ClusterBus::ResetManualFailover() {
+  if (mf_end_ms_ != 0 && state_->myself().is_master() && hooks_.pause_writes) hooks_.pause_writes(0);
+  mf_end_ms_ = 0;
+  mf_can_start_ = false;
+  mf_master_offset_ = -1;
+  mf_replica_id_.clear();
+}
+
+void ClusterBus::ManualFailoverCron() {
+  if (mf_end_ms_ == 0) return;
+  int64_t now = clock_->UnixMs();
+  if (now > mf_end_ms_) {
+    spdlog::warn("Manual failover timed out.");
+    ResetManualFailover();
+    return;
+  }
+  ClusterNode& me = state_->myself();
+  if (me.is_master()) {
+    // Keep the asking replica informed of our (paused) offset.
+    if (Link* out = OutboundOf(mf_replica_id_)) SendPing(*out, "ping");
+    return;
+  }
+  if (mf_can_start_ || mf_master_offset_ < 0) return;
+  uint64_t mine = hooks_.repl_offset ? hooks_.repl_offset() : 0;
+  if (static_cast<int64_t>(mine) == mf_master_offset_) {
+    mf_can_start_ = true;
+    spdlog::warn("All master replication stream processed, manual failover can start.");
+    HandleReplicaFailover();
+  }
+}
+
+std::string ClusterBus::StartManualFailover(bool force, bool takeover) {
+  ClusterNode& me = state_->myself();
+  ClusterNode* master = me.is_replica() ? state_->Find(me.master_id) : nullptr;
+  if (master == nullptr) return "ERR I'm a replica but my master is unknown to me";
+  if (!force && !takeover) {
+    bool link_down = hooks_.master_link_down_ms && hooks_.master_link_down_ms() > 0;
+    if (master->failed() || link_down) return "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE";
+  }
+  ResetManualFailover();
+  if (takeover) {
+    // No election: a new config epoch of our own, and the slots are ours.
+    spdlog::warn("Taking over the master (user request).");
+    state_->BumpEpochWithoutConsensus();
+    ReplaceMyMaster();
+    return "";
+  }
+  mf_end_ms_ = clock_->UnixMs() + kManualFailoverTimeoutMs;
+  failover_auth_time_ = 0;  // a fresh election
+  if (force) {
+    mf_can_start_ = true;
+    spdlog::warn("Forced failover user request accepted.");
+    HandleReplicaFailover();
+    return "";
+  }
+  spdlog::warn("Manual failover user request accepted.");
+  if (Link* out = OutboundOf(master->id)) {
+    pb::BusMessage msg;
+    FillHeader(msg.mutable_header());
+    msg.mutable_mf_start();
+    Send(*out, msg, "mfstart");
+  }
+  return "";
 }
 
 bool ClusterBus::UpdateAddressIfNeeded(ClusterNode* node, const Link& link, const pb::Header& h) {
@@ -577,6 +839,7 @@ void ClusterBus::UpdateSlotsConfigWith(ClusterNode* sender, uint64_t sender_epoc
   }
   if (newmaster != nullptr && curmaster->num_slots == 0) {
     spdlog::warn("Configuration change detected. Reconfiguring myself as a replica of {}", sender->id);
+    ResetManualFailover();
     state_->SetMyMaster(sender);
     FollowMyMaster();
   } else {
@@ -697,6 +960,8 @@ void ClusterBus::Cron() {
     }
   }
   FollowMyMaster();
+  ManualFailoverCron();
+  if (state_->myself().is_replica()) HandleReplicaFailover();
   state_->Health();
   SaveIfNeeded();
 }

@@ -60,7 +60,18 @@ struct ClusterBusHooks {
   // Keys in a slot of myself that another master now owns (Redis deletes them).
   std::function<void(int slot)> delete_keys_in_slot;
   std::function<size_t(int slot)> count_keys_in_slot;
+  // Replica failover: how long the link to our master has been down (0 =
+  // up), and becoming a master (REPLICAOF NO ONE: the data and its history
+  // are kept).
+  std::function<int64_t()> master_link_down_ms;
+  std::function<void()> promote_to_master;
+  // Manual failover on the master: stop writes for `ms` (CLIENT PAUSE WRITE)
+  // or lift that pause.
+  std::function<void(int64_t ms)> pause_writes;
 };
+
+// Why a failover election may not start (CLUSTER INFO / logs).
+enum class FailoverBlock { kNone, kNotReplica, kMasterNotFailing, kMasterNoSlots, kDataTooOld, kNoFailoverFlag };
 
 class ClusterBus {
  public:
@@ -86,6 +97,13 @@ class ClusterBus {
   // After a local configuration change (ADDSLOTS, REPLICATE, ...): tell
   // every connected node at once with a PONG.
   void BroadcastPong();
+  // CLUSTER FAILOVER on a replica: `takeover` promotes at once without a
+  // vote (new config epoch); `force` runs an election without waiting for
+  // the master; neither: the master stops writes, the replica catches up,
+  // then it is elected with the master's agreement. Errors: "" = started.
+  std::string StartManualFailover(bool force, bool takeover);
+  // The epoch of this replica's latest election (0 = none yet).
+  uint64_t failover_auth_epoch() const { return failover_auth_epoch_; }
 
   // CLUSTER LINKS.
   struct LinkInfo {
@@ -124,6 +142,15 @@ class ClusterBus {
   void HandleConfigEpochCollision(ClusterNode* sender);
   bool UpdateAddressIfNeeded(ClusterNode* node, const Link& link, const cluster::bus::Header& h);
   void FollowMyMaster();
+  // Replica failover (Redis's clusterHandleSlaveFailover and the master's
+  // clusterSendFailoverAuthIfNeeded).
+  void HandleReplicaFailover();
+  int ReplicaRank();
+  void RequestFailoverAuth();
+  void MaybeVote(ClusterNode* requester, const cluster::bus::BusMessage& msg, Link& link);
+  void ReplaceMyMaster();
+  void ResetManualFailover();
+  void ManualFailoverCron();
   void DropNode(const std::string& id);
   void CloseOutbound(const std::string& node_id);
   Link* OutboundOf(const std::string& node_id);
@@ -142,6 +169,24 @@ class ClusterBus {
   // node): the next cron pings every connected node rather than one, so
   // the news spreads in a few rounds instead of a few seconds.
   bool membership_changed_ = false;
+  // Election state of this replica (Redis's failover_auth_*): the time the
+  // election may start (or started), whether requests were sent, votes
+  // counted, the epoch, and the rank (replicas with newer data first).
+  int64_t failover_auth_time_ = 0;
+  bool failover_auth_sent_ = false;
+  size_t failover_auth_count_ = 0;
+  uint64_t failover_auth_epoch_ = 0;
+  int failover_auth_rank_ = 0;
+  int64_t last_waiting_log_ms_ = 0;
+  // Manual failover: when it ends (0 = none), whether the election may
+  // start, and (on the replica) the master's offset to reach first. On the
+  // master: the replica that asked (its pings announce the pause).
+  int64_t mf_end_ms_ = 0;
+  bool mf_can_start_ = false;
+  int64_t mf_master_offset_ = -1;
+  std::string mf_replica_id_;
+  // When this master last voted for a replica of each master (by master id).
+  std::map<std::string, int64_t> voted_time_ms_;
   uint64_t messages_sent_ = 0;
 };
 

@@ -333,6 +333,19 @@ int Run(int argc, char** argv) {
     });
     return keys;
   };
+  server.cluster_hooks.master_link_down_ms = [&replication, &clock]() -> int64_t {
+    if (replication.link_state() == MasterLinkState::kConnected) return 0;
+    return std::max<int64_t>(1, clock.UnixMs() - replication.link_down_since_ms());
+  };
+  server.cluster_hooks.promote_to_master = [&replication] { replication.SetNoMaster(); };
+  server.cluster_hooks.pause_writes = [&server, &clock](int64_t ms) {
+    if (ms <= 0) {
+      server.pause_until_mono_us = 0;
+      server.pause_all = false;
+      return;
+    }
+    server.pause_until_mono_us = std::max(server.pause_until_mono_us, clock.MonotonicUs() + ms * 1000);
+  };
   server.cluster_hooks.count_keys_in_slot = [keys_in_slot](int slot) { return keys_in_slot(slot).size(); };
   server.cluster_hooks.delete_keys_in_slot = [keys_in_slot, &keyspace](int slot) {
     for (const std::string& k : keys_in_slot(slot)) keyspace.db(0).Delete(k);

@@ -46,10 +46,14 @@ void Create(SimClusterWorld& w, bool replicas = true) {
   w.AddSlots(0, 0, 5460, 1);
   w.AddSlots(1, 5461, 10922, 2);
   w.AddSlots(2, 10923, 16383, 3);
-  for (int i = 3; i < w.size(); ++i) w.state(i).myself().config_epoch = static_cast<uint64_t>(i + 1);
-  for (int i = 1; i < w.size(); ++i) w.Meet(0, i);
+  // CLUSTER SET-CONFIG-EPOCH on the others (it raises currentEpoch too).
+  for (int i = 3; i < std::min(w.size(), 6); ++i) {
+    w.state(i).myself().config_epoch = static_cast<uint64_t>(i + 1);
+    w.state(i).current_epoch = static_cast<uint64_t>(i + 1);
+  }
+  for (int i = 1; i < std::min(w.size(), 6); ++i) w.Meet(0, i);
   if (!replicas) return;
-  for (int i = 3; i < w.size(); ++i) {
+  for (int i = 3; i < std::min(w.size(), 6); ++i) {
     int master = i - 3;
     ASSERT_GE(w.RunUntil([&] { return w.Replicate(i, master); }, 5000), 0) << "node " << i << " never learnt its master";
   }
@@ -113,9 +117,10 @@ TEST(ClusterBus, SameSeedSameOutcome) {
 }
 
 TEST(ClusterBus, DeadMasterIsPfailThenFailByMajorityThenCleared) {
+  // Masters without replicas: nobody can take over the dead one's slots.
   TempDir dir;
   SimClusterWorld w(dir.path(), 6, kTimeout, 3);
-  Create(w);
+  Create(w, false);
   ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
   w.RunMs(3000);
   std::string id = w.state(1).myself().id;
@@ -213,6 +218,87 @@ TEST(ClusterBus, ConfigEpochCollisionIsResolved) {
     return e.size() == 3;
   };
   ASSERT_GE(w.RunUntil(distinct, 10000), 0) << w.ViewOf(0);
+}
+
+// The master of `replica` in node `i`'s view ("" = none / is a master).
+std::string MasterOf(SimClusterWorld& w, int i, int replica) {
+  ClusterNode* n = w.state(i).Find(w.state(replica).myself().id);
+  return n == nullptr || n->is_master() ? "" : n->master_id;
+}
+
+TEST(ClusterBus, DeadMasterIsReplacedByItsReplica) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 21);
+  Create(w);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  w.RunMs(3000);
+  std::string old_id = w.state(1).myself().id;
+  w.Kill(1);  // node 4 replicates node 1
+  // FAIL after the node timeout, then an election: node 4 takes slots
+  // 5461-10922 with a config epoch above every other.
+  auto promoted = [&] {
+    for (int i : {0, 2, 3, 4, 5}) {
+      const ClusterNode* owner = w.state(i).owner(6000);
+      if (owner == nullptr || owner->id != w.state(4).myself().id) return false;
+    }
+    return w.state(4).myself().is_master();
+  };
+  int64_t took = w.RunUntil(promoted, 6 * kTimeout);
+  ASSERT_GE(took, 0) << w.ViewOf(0);
+  EXPECT_LT(took, 2 * kTimeout);  // node timeout + FAIL + 0.5-1 s delay + one round of votes
+  EXPECT_GT(w.state(4).myself().config_epoch, 6u);
+  EXPECT_EQ(w.state(4).myself().num_slots, 10922 - 5461 + 1);
+  for (int i : {0, 2, 3, 5}) EXPECT_EQ(w.state(i).Health(), ClusterHealth::kOk) << i;
+  // The old master comes back and becomes a replica of the node that replaced it.
+  w.Restart(1);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 6 * kTimeout), 0) << w.ViewOf(0);
+  EXPECT_TRUE(w.state(1).myself().is_replica());
+  EXPECT_EQ(w.state(1).myself().master_id, w.state(4).myself().id);
+  EXPECT_EQ(MasterOf(w, 0, 1), w.state(4).myself().id);
+  EXPECT_EQ(w.state(0).Find(old_id)->num_slots, 0);
+}
+
+TEST(ClusterBus, OneOfTwoReplicasWinsAndTheOtherFollowsIt) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 7, kTimeout, 23);
+  Create(w);  // nodes 3-5 replicate 0-2; node 6 joins as a second replica of node 0
+  w.Meet(0, 6);
+  ASSERT_GE(w.RunUntil([&] { return w.Replicate(6, 0); }, 5000), 0);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  w.RunMs(3000);
+  w.Kill(0);
+  auto settled = [&] {
+    int masters_of_slot0 = 0;
+    for (int i : {3, 6}) masters_of_slot0 += w.state(i).myself().is_master() ? 1 : 0;
+    if (masters_of_slot0 != 1) return false;
+    int winner = w.state(3).myself().is_master() ? 3 : 6, loser = winner == 3 ? 6 : 3;
+    return w.state(loser).myself().master_id == w.state(winner).myself().id &&
+           w.state(1).owner(0) != nullptr && w.state(1).owner(0)->id == w.state(winner).myself().id;
+  };
+  ASSERT_GE(w.RunUntil(settled, 12 * kTimeout), 0) << w.ViewOf(1);
+}
+
+TEST(ClusterBus, ManualFailoverTakeoverForceAndDefault) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 6, kTimeout, 29);
+  Create(w);
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 5000), 0);
+  w.RunMs(3000);
+  // Default: the master agrees, the replica takes over with a vote.
+  ASSERT_EQ(w.bus(3).StartManualFailover(false, false), "");
+  ASSERT_GE(w.RunUntil([&] { return w.Converged() && w.state(3).myself().is_master(); }, 3 * kTimeout), 0)
+      << w.ViewOf(0);
+  EXPECT_EQ(w.state(0).myself().master_id, w.state(3).myself().id);
+  // FORCE: an election without asking the master.
+  ASSERT_EQ(w.bus(0).StartManualFailover(true, false), "");
+  ASSERT_GE(w.RunUntil([&] { return w.Converged() && w.state(0).myself().is_master(); }, 3 * kTimeout), 0);
+  // TAKEOVER: no election at all.
+  ASSERT_EQ(w.bus(4).StartManualFailover(false, true), "");
+  EXPECT_TRUE(w.state(4).myself().is_master());
+  ASSERT_GE(w.RunUntil([&] { return w.Converged(); }, 3 * kTimeout), 0) << w.ViewOf(0);
+  EXPECT_EQ(w.state(2).owner(6000)->id, w.state(4).myself().id);
+  // A master cannot be failed over.
+  EXPECT_NE(w.bus(4).StartManualFailover(false, false), "");
 }
 
 TEST(ClusterBus, MalformedMessagesCloseTheLink) {

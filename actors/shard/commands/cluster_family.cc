@@ -4,10 +4,9 @@
 // routing check Dispatch runs for every command in cluster mode.
 //
 // MEET starts a handshake the cluster bus (cluster_bus.h) carries out;
-// REPLICATE points replication at the new master; configuration changes
-// are announced by the bus's next pings (at most 100 ms later). Replica
-// failover is not built yet, so FAILOVER validates its arguments as Redis
-// does and then answers an error saying so. COUNTKEYSINSLOT, GETKEYSINSLOT and the key checks of SETSLOT scan
+// REPLICATE points replication at the new master; FAILOVER starts a manual
+// failover the bus runs; configuration changes are announced by the bus's
+// next pings (at most 100 ms later). COUNTKEYSINSLOT, GETKEYSINSLOT and the key checks of SETSLOT scan
 // database 0 (there is no per-slot key index yet).
 //
 // Runs inline in the client session on the multiplexer thread.
@@ -33,8 +32,6 @@
 namespace troupe {
 namespace {
 
-constexpr const char kNoFailover[] =
-    "ERR Troupe does not implement replica failover in cluster mode yet (CLUSTER FAILOVER)";
 
 // The cluster state, or nullptr after replying Redis's error.
 ClusterState* Cluster(CommandContext& ctx) {
@@ -654,7 +651,18 @@ void ClusterFailover(CommandContext& ctx) {
     ctx.reply.Error("ERR I'm a replica but my master is unknown to me");
     return;
   }
-  ctx.reply.Error(kNoFailover);
+  if (ctx.server.cluster_bus == nullptr) {
+    ctx.reply.Error("ERR the cluster bus is not running");
+    return;
+  }
+  bool force = ctx.argc() == 3 && EqualsIgnoreCase(ctx.arg(2), "force");
+  bool takeover = ctx.argc() == 3 && EqualsIgnoreCase(ctx.arg(2), "takeover");
+  std::string error = ctx.server.cluster_bus->StartManualFailover(force, takeover);
+  if (!error.empty()) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.reply.Ok();
 }
 
 // ---- Connection flags.
