@@ -487,3 +487,50 @@ def array(*items):
 def bulks(*items):
     """An array of bulk strings (None -> null bulk)."""
     return ("*", [bulk(x) for x in items])
+
+
+# -- helpers shared by the data-type test files ------------------------------
+
+REDIS_CHECK_RDB = os.environ.get("REDIS_CHECK_RDB", "/usr/bin/redis-check-rdb")
+
+
+def keyspace_events(port, commands):
+    """The keyspace events (pmessage channel, payload) that `commands` cause."""
+    with RawConn(port) as sub, RawConn(port) as c:
+        assert c.call("CONFIG", "SET", "notify-keyspace-events", "KEA") == ("+", "OK")
+        sub.send_command("PSUBSCRIBE", "__key*__:*", "done")
+        for _ in range(2):
+            sub.read()
+        for args in commands:
+            c.call(*args)
+        c.call("PUBLISH", "done", "x")
+        events = []
+        for _ in range(1000):
+            msg = sub.read()[1]
+            channel = msg[2][1].decode()
+            if channel == "done":
+                break
+            events.append((channel, msg[3][1].decode()))
+        c.call("CONFIG", "SET", "notify-keyspace-events", "")
+        return events
+
+
+def keyspace_events_both(server, redis_ref, commands):
+    """(events on the server under test, events on the reference) for
+    `commands`, each run on an empty dataset."""
+    import pytest
+    for srv in (server, redis_ref):
+        with RawConn(srv.port) as c:
+            c.call("FLUSHALL")
+    with RawConn(server.port) as c:
+        reply = c.call("COMMAND", "INFO", "PSUBSCRIBE")
+    if reply[1][0][0] != "*":
+        pytest.skip("the server under test has no PSUBSCRIBE yet")
+    return keyspace_events(server.port, commands), keyspace_events(redis_ref.port, commands)
+
+
+def rdb_check(path):
+    """redis-check-rdb accepts the file (when redis-check-rdb is installed)."""
+    if Path(REDIS_CHECK_RDB).exists():
+        out = subprocess.run([REDIS_CHECK_RDB, str(path)], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr

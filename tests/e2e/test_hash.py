@@ -7,7 +7,6 @@
 # (checked with redis-check-rdb). Every loop is bounded.
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ import harness
 from harness import OK, NIL, NULL3, err, integer, bulk, bulks, array
 
 REDIS_SERVER = os.environ.get("REDIS_SERVER", "/usr/bin/redis-server")
-REDIS_CHECK_RDB = "/usr/bin/redis-check-rdb"
 WRONGTYPE = err("WRONGTYPE Operation against a key holding the wrong kind of value")
 SYNTAX = err("ERR syntax error")
 NOT_INT = err("ERR value is not an integer or out of range")
@@ -196,51 +194,15 @@ def test_generic_commands_on_hashes(raw):
     assert ttl[0] == ":" and 0 < ttl[1] <= 100        # in-place writes keep the TTL
 
 
-def _keyspace_events(port, commands):
-    """The keyspace events (pmessage channel, payload) that `commands` cause."""
-    with harness.RawConn(port) as sub, harness.RawConn(port) as c:
-        assert c.call("CONFIG", "SET", "notify-keyspace-events", "KEA") == OK
-        sub.send_command("PSUBSCRIBE", "__key*__:*", "done")
-        for _ in range(2):
-            sub.read()
-        for args in commands:
-            c.call(*args)
-        c.call("PUBLISH", "done", "x")
-        events = []
-        for _ in range(1000):
-            msg = sub.read()[1]
-            channel = msg[2][1].decode()
-            if channel == "done":
-                break
-            events.append((channel, msg[3][1].decode()))
-        c.call("CONFIG", "SET", "notify-keyspace-events", "")
-        return events
-
-
 def test_keyspace_events_match_redis(server, redis_ref):
     commands = [["HSET", "h", "a", "1", "b", "2"], ["HSETNX", "h", "a", "x"],
                 ["HSETNX", "h", "c", "3"], ["HMSET", "h", "d", "4"], ["HDEL", "h", "zz"],
                 ["HINCRBY", "h", "n", "1"], ["HINCRBYFLOAT", "h", "n", "1.5"],
                 ["HINCRBY", "h", "a", "x"], ["HDEL", "h", "a", "b"],
                 ["HDEL", "h", "c", "d", "n"], ["HGET", "h", "a"]]
-    for srv in (server, redis_ref):
-        with harness.RawConn(srv.port) as c:
-            c.call("FLUSHALL")
-    with harness.RawConn(server.port) as c:
-        reply = c.call("COMMAND", "INFO", "PSUBSCRIBE")
-    if reply[1][0][0] != "*":
-        pytest.skip("the server under test has no PSUBSCRIBE yet")
-    got = _keyspace_events(server.port, commands)
-    want = _keyspace_events(redis_ref.port, commands)
+    got, want = harness.keyspace_events_both(server, redis_ref, commands)
     assert got == want
     assert ("__keyevent@0__:hdel", "h") in got and ("__keyevent@0__:del", "h") in got
-
-
-def _rdb_check(path):
-    if Path(REDIS_CHECK_RDB).exists():
-        out = subprocess.run([REDIS_CHECK_RDB, str(path)], capture_output=True, text=True,
-                             timeout=60)
-        assert out.returncode == 0, out.stdout + out.stderr
 
 
 def _contents(client, keys):
@@ -264,7 +226,7 @@ def test_rdb_round_trip_both_ways(server_factory):
     assert c.save() is True
     c.close()
     src.stop()
-    _rdb_check(src.dir / "dump.rdb")
+    harness.rdb_check(src.dir / "dump.rdb")
     # Troupe's file in Redis: the same contents and encodings.
     with harness.ServerProcess(REDIS_SERVER, workdir=src.dir, name="redisload") as red:
         rc = red.client()

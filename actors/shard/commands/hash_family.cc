@@ -334,30 +334,17 @@ void HRandFieldCommand(CommandContext& ctx) {
 // HSCAN key cursor [MATCH pattern] [COUNT count]
 void HScanCommand(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ScanCursorArg(ctx, 2, &cursor)) return;
   HashValue* h;
-  if (!LookupHash(ctx, ctx.arg(1), false, &h)) return;
-  if (h == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
-  int64_t count = opts.count;
-  std::string_view pattern = opts.pattern;
-  bool use_pattern = opts.use_pattern;
-  std::vector<std::pair<std::string_view, std::string_view>> found;
-  uint64_t next =
-      h->Scan(cursor, static_cast<size_t>(count), [&](std::string_view f, std::string_view v) {
-        if (!use_pattern || GlobMatch(pattern, f)) found.emplace_back(f, v);
-      });
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(found.size() * 2);
-  for (const auto& [f, v] : found) {
-    ctx.reply.Bulk(f);
-    ctx.reply.Bulk(v);
-  }
+  auto lookup = [&](HashValue** out) { return LookupHash(ctx, ctx.arg(1), false, out); };
+  if (!ScanPrologue(ctx, lookup, &cursor, &h, &opts)) return;
+  std::vector<std::string_view> found;  // field, value, field, value, ...
+  uint64_t next = h->Scan(cursor, static_cast<size_t>(opts.count), [&](std::string_view f, std::string_view v) {
+    if (!ScanMatches(opts, f)) return;
+    found.push_back(f);
+    found.push_back(v);
+  });
+  ReplyScanPage(ctx, next, found);
 }
 
 }  // namespace

@@ -68,4 +68,33 @@ inline void ReplyEmptyScan(CommandContext& ctx) {
   ctx.reply.ArrayHeader(0);
 }
 
+// True when `s` passes the MATCH option.
+inline bool ScanMatches(const ScanOptions& o, std::string_view s) {
+  return !o.use_pattern || GlobMatch(o.pattern, s);
+}
+
+// The shared start of HSCAN, SSCAN and ZSCAN (`key cursor [MATCH] [COUNT]`):
+// the cursor, the value through `lookup(Value**)` (a family's typed lookup,
+// which replies WRONGTYPE itself), then the options. Returns false when the
+// reply is already written (an error, or the empty page of a missing key).
+template <typename Value, typename Lookup>
+bool ScanPrologue(CommandContext& ctx, Lookup&& lookup, uint64_t* cursor, Value** value, ScanOptions* opts) {
+  if (!ScanCursorArg(ctx, 2, cursor)) return false;
+  if (!lookup(value)) return false;
+  if (*value == nullptr) {
+    ReplyEmptyScan(ctx);
+    return false;
+  }
+  return ParseScanOptions(ctx, 3, /*allow_type=*/false, opts);
+}
+
+// A page of a SCAN-family reply: the next cursor and the flat items.
+template <typename Items>
+void ReplyScanPage(CommandContext& ctx, uint64_t next, const Items& items) {
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayHeader(items.size());
+  for (const auto& item : items) ctx.reply.Bulk(item);
+}
+
 }  // namespace troupe

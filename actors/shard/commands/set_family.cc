@@ -416,26 +416,15 @@ void SDiffStoreCommand(CommandContext& ctx) { SUnionDiffGeneric(ctx, 2, true, tr
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 void SScanCommand(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ScanCursorArg(ctx, 2, &cursor)) return;
-  SetValue* s;
-  if (!LookupSet(ctx, ctx.arg(1), false, &s)) return;
-  if (s == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
+  SetValue* set;
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
-  int64_t count = opts.count;
-  std::string_view pattern = opts.pattern;
-  bool use_pattern = opts.use_pattern;
+  auto lookup = [&](SetValue** out) { return LookupSet(ctx, ctx.arg(1), false, out); };
+  if (!ScanPrologue(ctx, lookup, &cursor, &set, &opts)) return;
   std::vector<std::string> found;
-  uint64_t next = s->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m) {
-    if (!use_pattern || GlobMatch(pattern, m)) found.emplace_back(m);
+  uint64_t next = set->Scan(cursor, static_cast<size_t>(opts.count), [&](std::string_view m) {
+    if (ScanMatches(opts, m)) found.emplace_back(m);
   });
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(found.size());
-  for (const auto& m : found) ctx.reply.Bulk(m);
+  ReplyScanPage(ctx, next, found);
 }
 
 }  // namespace

@@ -1002,29 +1002,18 @@ void ZInterCardCommand(CommandContext& ctx) { ZSetOpGeneric(ctx, {}, 1, SetOp::k
 
 void ZScanCommand(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ScanCursorArg(ctx, 2, &cursor)) return;
   Entry* e;
-  if (!LookupZSet(ctx, ctx.arg(1), false, &e)) return;
-  if (e == nullptr) {
-    ReplyEmptyScan(ctx);
-    return;
-  }
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, 3, /*allow_type=*/false, &opts)) return;
-  int64_t count = opts.count;
-  std::string_view pattern = opts.pattern;
-  bool use_pattern = opts.use_pattern;
-  std::vector<std::string> out;
-  cursor = ZOf(e)->Scan(cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
-    if (use_pattern && !GlobMatch(pattern, m)) return true;
+  auto lookup = [&](Entry** out) { return LookupZSet(ctx, ctx.arg(1), false, out); };
+  if (!ScanPrologue(ctx, lookup, &cursor, &e, &opts)) return;
+  std::vector<std::string> out;  // member, score, member, score, ...
+  uint64_t next = ZOf(e)->Scan(cursor, static_cast<size_t>(opts.count), [&](std::string_view m, double s) {
+    if (!ScanMatches(opts, m)) return true;
     out.emplace_back(m);
     out.push_back(FormatDouble(s));
     return true;
   });
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(out.size());
-  for (const std::string& s : out) ctx.reply.Bulk(s);
+  ReplyScanPage(ctx, next, out);
 }
 
 }  // namespace
