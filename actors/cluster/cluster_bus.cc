@@ -62,6 +62,7 @@ void ClusterBus::CloseOutbound(const std::string& node_id) {
 
 void ClusterBus::DropNode(const std::string& id) {
   CloseOutbound(id);
+  backoff_.erase(id);
   for (auto& [lid, l] : links_)
     if (!l.outbound && l.node_id == id) l.node_id.clear();
   state_->DeleteNode(id);
@@ -95,6 +96,7 @@ void ClusterBus::OnConnected(BusLinkId link, const std::string& local_ip) {
     return;
   }
   node->link_connected = true;
+  backoff_.erase(node->id);
   // The first message: MEET for a node we were told to meet, else PING; a
   // ping still unanswered from before the reconnection keeps its time, so
   // the failure detector still sees how long the node has been silent.
@@ -115,7 +117,11 @@ void ClusterBus::OnConnectFailed(BusLinkId link, const std::string& error) {
     node->link_connected = false;
     // Failure detection needs a pending ping: claim one was sent now (it
     // will really be sent once a connection is up).
-    if (node->ping_sent_ms == 0) node->ping_sent_ms = clock_->UnixMs();
+    int64_t now = clock_->UnixMs();
+    if (node->ping_sent_ms == 0) node->ping_sent_ms = now;
+    Backoff& b = backoff_[node_id];
+    b.fails = std::min(b.fails + 1, 4);
+    b.next_ms = now + std::min<int64_t>(int64_t{100} << b.fails, 1000);
   }
 }
 
@@ -896,6 +902,8 @@ void ClusterBus::Cron() {
       DropNode(id);
       continue;
     }
+    auto b = backoff_.find(id);
+    if (b != backoff_.end() && now < b->second.next_ms) continue;
     if (outbound_.count(id) == 0 && !n->ip.empty() && n->cport > 0) {
       Link l;
       l.id = ++next_link_ | (uint64_t{1} << 62);  // outbound ids never collide with the edge's inbound ones

@@ -163,6 +163,14 @@ class ClusterBus {
   std::mt19937_64 rng_;
   std::map<BusLinkId, Link> links_;
   std::map<std::string, BusLinkId> outbound_;  // node id -> its outbound link
+  // Reconnect back-off per node after failed connects: 200, 400, 800 ms,
+  // then once a second (failure detection does not wait for it: a failed
+  // connect counts as an unanswered ping).
+  struct Backoff {
+    int fails = 0;
+    int64_t next_ms = 0;
+  };
+  std::map<std::string, Backoff> backoff_;
   BusLinkId next_link_ = 0;
   uint64_t iteration_ = 0;
   // The set of nodes changed (a handshake completed, gossip named a new

@@ -154,6 +154,14 @@ class ClusterState {
   uint64_t NodeEpoch(const ClusterNode& n) const;
   uint64_t MaxEpoch() const;
   const ClusterOptions& options() const { return options_; }
+  // cluster-replica-no-failover: the nofailover flag on myself.
+  void SetNoFailover(bool on) {
+    if (on)
+      myself_->flags |= kNodeNoFailover;
+    else
+      myself_->flags &= ~kNodeNoFailover;
+    todo_save = true;
+  }
   // CONFIG SET cluster-node-timeout.
   void SetNodeTimeout(int64_t ms) { options_.node_timeout_ms = ms; }
   // CONFIG SET cluster-require-full-coverage.

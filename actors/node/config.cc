@@ -272,6 +272,7 @@ struct ConfigState {
     o.cluster_node_timeout_ms = V("cluster-node-timeout").number;
     o.cluster_require_full_coverage = V("cluster-require-full-coverage").number != 0;
     o.cluster_allow_reads_when_down = V("cluster-allow-reads-when-down").number != 0;
+    o.cluster_replica_no_failover = V("cluster-replica-no-failover").number != 0;
     o.cluster_port = static_cast<int>(V("cluster-port").number);
     o.cluster_announce_ip = str("cluster-announce-ip");
     o.cluster_announce_hostname = str("cluster-announce-hostname");

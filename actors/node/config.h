@@ -135,6 +135,8 @@ struct ServerOptions {
   bool cluster_require_full_coverage = true;
   // Reads are served while the cluster state is "fail" (`cluster-allow-reads-when-down`).
   bool cluster_allow_reads_when_down = false;
+  // This replica never starts a failover (`cluster-replica-no-failover`).
+  bool cluster_replica_no_failover = false;
   // Cluster bus port, 0 = port + 10000 (`cluster-port`).
   int cluster_port = 0;
   // What this node tells the cluster about itself; empty/0 = the real

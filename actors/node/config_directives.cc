@@ -188,7 +188,7 @@ const DirectiveSpec kTable[] = {
     BOOL_CFG("aof-load-truncated", nullptr, kImpl, 1),
     BOOL_CFG("aof-use-rdb-preamble", nullptr, kImpl, 1),
     BOOL_CFG("aof-timestamp-enabled", nullptr, 0, 0),
-    BOOL_CFG("cluster-replica-no-failover", "cluster-slave-no-failover", 0, 0),
+    BOOL_CFG("cluster-replica-no-failover", "cluster-slave-no-failover", kImpl, 0),
     BOOL_CFG("replica-lazy-flush", "slave-lazy-flush", 0, 0),
     BOOL_CFG("replica-serve-stale-data", "slave-serve-stale-data", kImpl, 1),
     BOOL_CFG("replica-read-only", "slave-read-only", kImpl, 1),

@@ -245,6 +245,10 @@ int Run(int argc, char** argv) {
     spdlog::info(cluster_state->loaded_from_disk() ? "Node configuration loaded, I'm {}"
                                                    : "No cluster configuration found, I'm {}",
                  cluster_state->myself().id);
+    cluster_state->SetNoFailover(opts.cluster_replica_no_failover);
+    config.OnChange("cluster-replica-no-failover", [cs = cluster_state.get()](const ServerOptions& o) {
+      cs->SetNoFailover(o.cluster_replica_no_failover);
+    });
     config.OnChange("cluster-node-timeout", [cs = cluster_state.get()](const ServerOptions& o) {
       cs->SetNodeTimeout(o.cluster_node_timeout_ms);
     });

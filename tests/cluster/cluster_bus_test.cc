@@ -301,6 +301,35 @@ TEST(ClusterBus, ManualFailoverTakeoverForceAndDefault) {
   EXPECT_NE(w.bus(4).StartManualFailover(false, false), "");
 }
 
+TEST(ClusterBus, ReconnectsBackOffAndADeadNodeStillFails) {
+  TempDir dir;
+  SimClusterWorld w(dir.path(), 1, kTimeout, 31);
+  ClusterState& cs = w.state(0);
+  ClusterNode* peer = cs.AddNode(std::string(40, 'b'), kNodeMaster);
+  peer->ip = "127.0.0.1";
+  peer->port = 7999;
+  peer->cport = 17999;
+  // Every connect is refused at once.
+  struct Refusing : ClusterBusIo {
+    std::vector<BusLinkId> attempts;
+    void Connect(BusLinkId link, const std::string&, int) override { attempts.push_back(link); }
+    void Send(BusLinkId, const cluster::bus::BusMessage&) override {}
+    void Close(BusLinkId) override {}
+  } io;
+  ClusterBus bus(&cs, &w.clock(), &io, ClusterBusHooks{}, 1);
+  size_t handled = 0;
+  for (int tick = 0; tick < 100; ++tick) {  // 10 s of crons
+    bus.Cron();
+    for (; handled < io.attempts.size(); ++handled) bus.OnConnectFailed(io.attempts[handled], "Connection refused");
+    w.clock().AdvanceMs(ClusterBus::kCronPeriodMs);
+  }
+  // 200, 400, 800 ms, then once a second: about 13 attempts, not 100.
+  EXPECT_LE(io.attempts.size(), 14u);
+  EXPECT_GE(io.attempts.size(), 10u);
+  // The failure detector did not wait for a connection: PFAIL after the timeout.
+  EXPECT_TRUE(cs.Find(std::string(40, 'b'))->timed_out());
+}
+
 TEST(ClusterBus, MalformedMessagesCloseTheLink) {
   TempDir dir;
   SimClusterWorld w(dir.path(), 2, kTimeout, 1);

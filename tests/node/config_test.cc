@@ -310,6 +310,7 @@ TEST(ConfigDirectives, ImplementedSetIsTheBriefs) {
                                     "cluster-enabled",
                                     "cluster-config-file",
                                     "cluster-node-timeout",
+                                    "cluster-replica-no-failover",
                                     "cluster-require-full-coverage",
                                     "cluster-allow-reads-when-down",
                                     "cluster-port",
