@@ -230,7 +230,7 @@ def main(argv=None):
     ap.add_argument("--redis-benchmark", default="/usr/bin/redis-benchmark")
     ap.add_argument("--redis-cli", default="/usr/bin/redis-cli")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per mode")
-    ap.add_argument("-n", "--requests", type=int, default=200_000, help="requests per test without -P")
+    ap.add_argument("-n", "--requests", type=int, default=1_000_000, help="requests per test without -P (long enough that rps are not quantised)")
     ap.add_argument("--requests-pipelined", type=int, default=None,
                     help="requests per test with -P (default: 10 x --requests)")
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c")
