@@ -1,16 +1,24 @@
-// Scenario `sentinel-failover`: a master and replicas (7001.., the data node
-// model), 3 or 5 real SentinelStates (26379..) monitoring it with quorum
-// `quorum`, and a client writing through whatever master the sentinels name.
+// Scenario `sentinel-failover`: a master and replicas (d1.. at 7001..), each
+// running the real server code (SimServerNode: keyspace, command table,
+// pub/sub, Replication, ReplicaLink; its redis.conf a file that CONFIG
+// REWRITE rewrites), 3 or 5 real SentinelStates (26379.., SimSentinel:
+// their links speak RESP to the data nodes and to each other) monitoring it
+// with quorum `quorum`, and a client (SimReplClient) writing through
+// whatever master the sentinels name, with WAIT <all replicas> every few
+// writes.
 //  - Fault phase [0, duration - heal): faults arrive at exponential
 //    intervals (mean fault_interval_ms), each picked by the seed among the
 //    enabled kinds: a data node crash and restart (the master with
-//    probability crash_master_bias), one node isolated, the Jepsen 2013
+//    probability crash_master_bias; the node keeps every write it applied,
+//    as with appendfsync always), one node isolated, the Jepsen 2013
 //    split {master, one replica, one sentinel} | {the rest} with the client
-//    on a random side, a flapping node, a clock jump; plus message delays
-//    and drops (= connection resets) all along.
+//    on a random side, a flapping node, a clock jump, a link drop between a
+//    replica and the master; plus message delays and drops (= connection
+//    resets) all along.
 //  - Heal phase [duration - heal, duration): partitions healed, crashed
 //    nodes restarted, no drops; the client stops writing 10 s before the end
-//    so replication can catch up; the deployment must converge.
+//    so replication can catch up; the deployment must converge, and every
+//    write WAIT acknowledged to all replicas must be on every node.
 // The invariant checkers run after every step; the first violation stops
 // the run.
 //
@@ -20,6 +28,8 @@
 #include <cmath>
 #include <map>
 
+#include "actors/shard/keyspace/dict.h"
+#include "actors/sim/sim_run_dir.h"
 #include "actors/sim/sim_world.h"
 
 namespace troupe {
@@ -36,6 +46,7 @@ class FaultInjector {
 
   void Start() { ScheduleNext(); }
   uint64_t faults() const { return faults_; }
+  uint64_t crashes() const { return crashes_; }
 
   // The heal phase: everything back, no more faults.
   void Heal() {
@@ -43,7 +54,7 @@ class FaultInjector {
     ++partition_;  // pending partition ends and flaps become no-ops
     w_->net.HealPartitions();
     w_->net.set_drops_enabled(false);
-    for (auto& d : w_->data)
+    for (auto& d : w_->servers)
       if (!d->up()) d->Restart();
     w_->trace.Add(w_->loop.now_ms(), "HEAL: partitions healed, nodes restarted, drops off");
   }
@@ -59,6 +70,7 @@ class FaultInjector {
     if (o.fault_split) kinds.push_back(&FaultInjector::Split);
     if (o.fault_flap) kinds.push_back(&FaultInjector::Flap);
     if (o.fault_clock) kinds.push_back(&FaultInjector::ClockJump);
+    if (o.fault_link) kinds.push_back(&FaultInjector::LinkDrop);
     if (kinds.empty()) return;
     double u = static_cast<double>(loop().rng()() >> 11) * (1.0 / 9007199254740992.0);
     int64_t wait = 1 + static_cast<int64_t>(-static_cast<double>(o.fault_interval_ms) * std::log(1.0 - u));
@@ -73,7 +85,7 @@ class FaultInjector {
   int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
 
   // The data node most sentinels name as master.
-  SimDataNode* CurrentMaster() {
+  SimServerNode* CurrentMaster() {
     std::map<int, int> votes;
     for (auto& s : w_->sentinels) {
       int port = 0;
@@ -83,13 +95,13 @@ class FaultInjector {
     int best = -1, n = 0;
     for (auto& [port, v] : votes)
       if (v > n) best = port, n = v;
-    SimDataNode* d = w_->DataByPort(best);
-    return d ? d : w_->data[0].get();
+    SimServerNode* d = w_->ServerByPort(best);
+    return d ? d : w_->servers[0].get();
   }
 
-  SimDataNode* PickData() {
+  SimServerNode* PickData() {
     if (loop().Chance(w_->options.crash_master_bias)) return CurrentMaster();
-    return w_->data[loop().rng()() % w_->data.size()].get();
+    return w_->servers[loop().rng()() % w_->servers.size()].get();
   }
 
   // Any node: data nodes (the master favoured), sentinels, the client.
@@ -104,14 +116,24 @@ class FaultInjector {
   }
 
   void Crash() {
-    SimDataNode* d = PickData();
+    SimServerNode* d = PickData();
     if (!d->up()) return;
     int64_t down = Duration();
+    ++crashes_;
     Note("crash " + d->name() + " for " + std::to_string(down) + " ms");
-    d->Crash();
+    d->CrashDurable();
     loop().After(down, [this, d] {
       if (!d->up()) d->Restart();
     });
+  }
+
+  // The connections between a replica and the master the sentinels name reset.
+  void LinkDrop() {
+    SimServerNode* master = CurrentMaster();
+    SimServerNode* d = w_->servers[loop().rng()() % w_->servers.size()].get();
+    if (d == master || !d->up() || !master->up()) return;
+    int n = w_->net.ResetBetween(d->id(), master->id(), "link drop");
+    Note("link drop " + d->name() + "<->" + master->name() + " (" + std::to_string(n) + " connections)");
   }
 
   // One partition at a time; its end heals every group.
@@ -139,11 +161,11 @@ class FaultInjector {
 
   void Split() {
     if (PartitionBusy()) return;
-    SimDataNode* master = CurrentMaster();
-    std::vector<SimDataNode*> others;
-    for (auto& d : w_->data)
+    SimServerNode* master = CurrentMaster();
+    std::vector<SimServerNode*> others;
+    for (auto& d : w_->servers)
       if (d.get() != master) others.push_back(d.get());
-    SimDataNode* replica = others[loop().rng()() % others.size()];
+    SimServerNode* replica = others[loop().rng()() % others.size()];
     SimSentinel* sentinel = w_->sentinels[loop().rng()() % w_->sentinels.size()].get();
     bool client_minority = loop().Chance(0.5);
     int64_t d = Duration();
@@ -154,7 +176,7 @@ class FaultInjector {
     w_->net.SetGroup(master->id(), 1);
     w_->net.SetGroup(replica->id(), 1);
     w_->net.SetGroup(sentinel->id(), 1);
-    if (client_minority) w_->net.SetGroup(w_->client->id(), 1);
+    if (client_minority) w_->net.SetGroup(w_->repl_client->id(), 1);
     EndPartitionLater(d);
   }
 
@@ -185,13 +207,13 @@ class FaultInjector {
     if (max <= 0) return;
     int64_t jump = loop().Uniform(-max, max);
     if (jump == 0) jump = 1;
-    size_t total = w_->sentinels.size() + w_->data.size();
+    size_t total = w_->sentinels.size() + w_->servers.size();
     size_t i = loop().rng()() % total;
     if (i < w_->sentinels.size()) {
       w_->sentinels[i]->clock().Jump(jump);
       Note("clock jump " + w_->sentinels[i]->name() + " " + std::to_string(jump) + " ms");
     } else {
-      SimDataNode& d = *w_->data[i - w_->sentinels.size()];
+      SimServerNode& d = *w_->servers[i - w_->sentinels.size()];
       d.clock().Jump(jump);
       Note("clock jump " + d.name() + " " + std::to_string(jump) + " ms");
     }
@@ -199,6 +221,7 @@ class FaultInjector {
 
   SimWorld* w_;
   uint64_t faults_ = 0;
+  uint64_t crashes_ = 0;
   uint64_t partition_ = 0;
   bool partition_active_ = false;
 };
@@ -206,42 +229,67 @@ class FaultInjector {
 }  // namespace
 
 SimResult RunSentinelFailover(const SimOptions& options, std::function<void(const std::string&)> line) {
+  // The keyspace's hash seed decides iteration order, so the bytes of every
+  // RDB: it comes from the run's seed.
+  SetHashSeedForSimulation(options.seed * 0x9E3779B97F4A7C15ULL + 0x5e27);
   SimWorld w(options);
   if (line) w.trace.set_sink(line);
   SimResult r;
   w.end_ms = options.duration_ms;
   w.heal_start_ms = std::max<int64_t>(0, options.duration_ms - options.heal_ms);
   w.trace.Add(0, "sim " + DescribeOptions(options));
+  SimRunDir dir;  // the data nodes' redis.conf files
+  if (dir.path().empty()) {
+    r.ok = false;
+    r.checker = "setup";
+    r.violation = "no scratch directory for the redis.conf files (/dev/shm, $TMPDIR, /tmp)";
+    return r;
+  }
 
   std::vector<std::unique_ptr<SimChecker>> checkers;
   checkers.push_back(MakeOneLeaderPerEpochChecker());
   checkers.push_back(MakeOneMasterPerEpochChecker());
   checkers.push_back(MakeConvergenceChecker());
+  checkers.push_back(MakeWaitAckedWritesSurviveChecker());
 
   int n_data = std::max(2, options.data_nodes);
   for (int i = 0; i < n_data; ++i) {
-    int port = kFirstDataPort + i;
-    w.data.push_back(std::make_unique<SimDataNode>(&w.loop, &w.net, &w.trace, &w.options,
-                                                   "d" + std::to_string(i + 1), port, i == 0 ? 0 : kFirstDataPort));
+    std::string name = "d" + std::to_string(i + 1);
+    auto node = std::make_unique<SimServerNode>(&w.loop, &w.net, &w.trace, &w.options, name, kFirstDataPort + i,
+                                                i == 0 ? 0 : kFirstDataPort);
+    node->SetConfigFile(dir.path() + "/" + name + ".conf");
+    w.servers.push_back(std::move(node));
   }
   for (int i = 0; i < std::max(1, options.sentinels); ++i)
     w.sentinels.push_back(std::make_unique<SimSentinel>(&w.loop, &w.net, &w.trace, &w.options,
                                                         "s" + std::to_string(i + 1), kFirstSentinelPort + i,
                                                         w.loop.rng()()));
-  w.client = std::make_unique<SimClient>(&w.loop, &w.net, &w.trace, &w.options, &w.sentinels);
-  for (auto& d : w.data) d->Start();
+  w.repl_client = std::make_unique<SimReplClient>(&w.loop, &w.net, &w.trace, &w.options, kFirstDataPort, n_data - 1);
+  // The client asks a sentinel it can reach (picked by the seed) for the
+  // master before every write (SENTINEL get-master-addr-by-name).
+  w.repl_client->SetMasterResolver([&w] {
+    std::vector<SimSentinel*> reachable;
+    for (auto& s : w.sentinels)
+      if (w.net.Reachable(w.repl_client->id(), s->id())) reachable.push_back(s.get());
+    if (reachable.empty()) return 0;
+    SimSentinel* s = reachable[w.loop.rng()() % reachable.size()];
+    int port = 0;
+    int64_t epoch = 0;
+    return s->CurrentMaster(&port, &epoch) ? port : 0;
+  });
+  for (auto& d : w.servers) d->Start();
   auto hook = [&](SimSentinel& s, const std::string& type, const std::string& text) {
     if (type == "+switch-master") ++r.switch_master_events;
     for (auto& c : checkers) c->OnSentinelEvent(w, s, type, text);
   };
   for (auto& s : w.sentinels) s->Start(kFirstDataPort, hook);
-  w.client->Start(kClientPort);
+  w.repl_client->Start(kClientPort);
 
   FaultInjector faults(&w);
   faults.Start();
   w.loop.At(w.heal_start_ms, [&] { faults.Heal(); });
   w.loop.At(std::max<int64_t>(w.heal_start_ms, w.end_ms - kWorkloadQuiesceMs), [&] {
-    w.client->Stop();
+    w.repl_client->Stop();
     w.trace.Add(w.loop.now_ms(), "client stops writing");
   });
 
@@ -275,18 +323,23 @@ SimResult RunSentinelFailover(const SimOptions& options, std::function<void(cons
     }
   }
 
-  // Acknowledged writes missing from the final master (the data it holds).
-  const SimDataNode* master = nullptr;
+  // Writes the master acknowledged that the final master does not hold
+  // (Redis Sentinel loses them on failover: reported, not flagged).
+  SimServerNode* master = nullptr;
   int port = 0;
   int64_t epoch = 0;
-  if (w.sentinels[0]->CurrentMaster(&port, &epoch)) master = w.DataByPort(port);
-  for (const SimClient::Ack& a : w.client->acked()) {
-    if (master == nullptr) break;
-    auto it = master->data().find(a.key);
-    if (it == master->data().end() || it->second != a.value) ++r.writes_lost;
+  if (w.sentinels[0]->CurrentMaster(&port, &epoch)) master = w.ServerByPort(port);
+  if (master != nullptr) {
+    auto data = master->Dataset();
+    for (const SimReplClient::Write& a : w.repl_client->writes()) {
+      if (a.acked_ms < 0) continue;
+      auto it = data.find("0:" + a.key);
+      if (it == data.end() || it->second != a.value) ++r.writes_lost;
+    }
   }
   w.trace.Add(w.loop.now_ms(), "END steps=" + std::to_string(w.loop.steps()) +
-                                   " acked=" + std::to_string(w.client->acked().size()) +
+                                   " acked=" + std::to_string(w.repl_client->acked()) +
+                                   " wait_acked=" + std::to_string(w.repl_client->wait_acked()) +
                                    " lost=" + std::to_string(r.writes_lost));
   r.steps = w.loop.steps();
   r.simulated_ms = r.ok ? w.end_ms : w.loop.now_ms();
@@ -296,13 +349,25 @@ SimResult RunSentinelFailover(const SimOptions& options, std::function<void(cons
   r.messages = w.net.messages();
   r.resets = w.net.resets();
   r.faults = faults.faults();
-  r.writes_attempted = w.client->attempted();
-  r.writes_acked = w.client->acked().size();
-  r.writes_failed = w.client->errors();
+  r.crashes = faults.crashes();
+  r.writes_attempted = w.repl_client->writes().size();
+  r.writes_acked = w.repl_client->acked();
+  r.writes_failed = w.repl_client->errors();
+  r.writes_wait_acked = w.repl_client->wait_acked();
+  r.waits_full = w.repl_client->waits_full();
+  r.waits_short = w.repl_client->waits_short();
+  for (auto& d : w.servers) {
+    r.full_syncs += d->full_syncs_loaded();
+    r.partial_syncs += d->partial_syncs();
+  }
   for (auto& c : checkers) {
     std::string s = c->Summary();
     if (!s.empty()) r.summaries.push_back(std::string(c->name()) + ": " + s);
   }
+  // The nodes go before the directory that holds their files.
+  w.repl_client.reset();
+  w.sentinels.clear();
+  w.servers.clear();
   return r;
 }
 

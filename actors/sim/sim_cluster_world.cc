@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "proto/cluster_bus.pb.h"
 
@@ -15,11 +16,28 @@ constexpr char kIp[] = "127.0.0.1";
 constexpr int64_t kCutConnectFailMs = 1000;
 }  // namespace
 
+// A node's clock: the world's virtual time plus this machine's wall-clock
+// jumps (the monotonic clock never jumps). It outlives the node's
+// processes, as a machine's clock does.
+class SimClusterWorld::NodeClock final : public Clock {
+ public:
+  explicit NodeClock(const ManualClock* base) : base_(base) {}
+  int64_t UnixMs() const override { return base_->UnixMs() + jump_ms_; }
+  int64_t UnixUs() const override { return base_->UnixUs() + jump_ms_ * 1000; }
+  int64_t MonotonicUs() const override { return base_->MonotonicUs(); }
+  void Jump(int64_t ms) { jump_ms_ += ms; }
+
+ private:
+  const ManualClock* base_;
+  int64_t jump_ms_ = 0;
+};
+
 struct SimClusterWorld::Node {
   int index = 0;
   std::string dir;
   bool up = false;
   uint64_t gen = 0;  // bumped at every kill: stale events check it
+  std::unique_ptr<NodeClock> clock;
   std::unique_ptr<ClusterState> state;
   std::unique_ptr<Io> io;
   std::unique_ptr<ClusterBus> bus;
@@ -41,7 +59,10 @@ class SimClusterWorld::Io final : public ClusterBusIo {
       Node& s = *w->nodes_[static_cast<size_t>(src)];
       if (!s.up || s.gen != gen) return;
       if (target < 0 || target >= w->size() || !w->nodes_[static_cast<size_t>(target)]->up || w->Cut(src, target)) {
-        s.bus->OnConnectFailed(link, "Connection refused");
+        bool timeout = target >= 0 && target < w->size() && w->Cut(src, target);
+        w->Note(Name(src) + "->" + (target >= 0 && target < w->size() ? Name(target) : "?") + " connect " +
+                (timeout ? "timed out" : "refused"));
+        s.bus->OnConnectFailed(link, timeout ? "Connection timed out" : "Connection refused");
         return;
       }
       Node& t = *w->nodes_[static_cast<size_t>(target)];
@@ -55,9 +76,10 @@ class SimClusterWorld::Io final : public ClusterBusIo {
       size_t index = w->pipes_.size() - 1;
       s.links[link] = index;
       t.links[p.b_link] = index;
+      w->Note(Name(src) + "->" + Name(target) + " connected");
       t.bus->OnInbound(p.b_link, kIp, kIp);
       s.bus->OnConnected(link, kIp);
-    });
+    }, src);
   }
 
   void Send(BusLinkId link, const cluster::bus::BusMessage& msg) override {
@@ -67,13 +89,19 @@ class SimClusterWorld::Io final : public ClusterBusIo {
     size_t pi = it->second;
     Pipe& p = w_->pipes_[pi];
     if (!p.open) return;
+    bool ab = p.a == node_;
+    if (w_->observer_.on_send) w_->observer_.on_send(node_, ab ? p.b : p.a, msg);
+    if (w_->drop_probability_ > 0 && w_->Chance(w_->drop_probability_)) {
+      w_->ResetPipe(pi, "message dropped");
+      return;
+    }
     std::string bytes;
     msg.SerializeToString(&bytes);
-    bool ab = p.a == node_;
     int64_t& last = ab ? p.last_due_ab : p.last_due_ba;
     int64_t due = std::max(w_->now_ms_ + w_->Delay(), last);  // in order on one connection
     last = due;
     SimClusterWorld* w = w_;
+    int to_index = ab ? p.b : p.a;
     w_->Schedule(due - w_->now_ms_, [w, pi, ab, bytes] {
       Pipe& pp = w->pipes_[pi];
       if (!pp.open) return;
@@ -82,8 +110,9 @@ class SimClusterWorld::Io final : public ClusterBusIo {
       cluster::bus::BusMessage m;
       if (!m.ParseFromString(bytes)) return;
       w->delivered_++;
+      if (w->observer_.on_deliver) w->observer_.on_deliver(ab ? pp.a : pp.b, ab ? pp.b : pp.a, m);
       to.bus->OnMessage(ab ? pp.b_link : pp.a_link, m);
-    });
+    }, to_index);
   }
 
   void Close(BusLinkId link) override {
@@ -99,11 +128,12 @@ class SimClusterWorld::Io final : public ClusterBusIo {
     BusLinkId other_link = p.a == node_ ? p.b_link : p.a_link;
     SimClusterWorld* w = w_;
     uint64_t gen = w->nodes_[static_cast<size_t>(other)]->gen;
+    w_->Note(Name(node_) + "->" + Name(other) + " close");
     w_->Schedule(w_->Delay(), [w, other, other_link, gen] {
       Node& o = *w->nodes_[static_cast<size_t>(other)];
       if (!o.up || o.gen != gen || o.links.erase(other_link) == 0) return;
       o.bus->OnClosed(other_link);
-    });
+    }, other);
   }
 
  private:
@@ -118,6 +148,7 @@ SimClusterWorld::SimClusterWorld(std::string dir, int nodes, int64_t node_timeou
     auto n = std::make_unique<Node>();
     n->index = i;
     n->dir = dir_ + "/node" + std::to_string(i);
+    n->clock = std::make_unique<NodeClock>(&clock_);
     mkdir(n->dir.c_str(), 0755);
     nodes_.push_back(std::move(n));
     StartNode(i);
@@ -131,11 +162,17 @@ ClusterBus& SimClusterWorld::bus(int i) { return *nodes_[static_cast<size_t>(i)]
 bool SimClusterWorld::up(int i) const { return nodes_[static_cast<size_t>(i)]->up; }
 
 int64_t SimClusterWorld::Delay() {
+  if (delay_fn_) return std::max<int64_t>(0, delay_fn_(rng_));
   return max_delay_ms_ <= 0 ? 0 : static_cast<int64_t>(rng_() % static_cast<uint64_t>(max_delay_ms_ + 1));
 }
 
-void SimClusterWorld::Schedule(int64_t delay_ms, std::function<void()> run) {
-  events_.push(Event{now_ms_ + std::max<int64_t>(0, delay_ms), ++seq_, std::move(run)});
+bool SimClusterWorld::Chance(double p) {
+  // 53 random bits as a double in [0, 1): the same on every machine.
+  return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0) < p;
+}
+
+void SimClusterWorld::Schedule(int64_t delay_ms, std::function<void()> run, int node) {
+  events_.emplace(std::make_pair(now_ms_ + std::max<int64_t>(0, delay_ms), ++seq_), Event{std::move(run), node});
 }
 
 bool SimClusterWorld::Cut(int a, int b) const {
@@ -149,11 +186,11 @@ void SimClusterWorld::StartNode(int i) {
   o.port = port(i);
   o.cport = port(i) + 10000;
   o.node_timeout_ms = node_timeout_ms_;
-  n.state = std::make_unique<ClusterState>(o, &clock_, rng_());
+  n.state = std::make_unique<ClusterState>(o, n.clock.get(), rng_());
   Status s = n.state->Open();
   (void)s;  // a test reads the state; a failed open shows as a node without id
   n.io = std::make_unique<Io>(this, i);
-  n.bus = std::make_unique<ClusterBus>(n.state.get(), &clock_, n.io.get(), ClusterBusHooks{}, rng_());
+  n.bus = std::make_unique<ClusterBus>(n.state.get(), n.clock.get(), n.io.get(), ClusterBusHooks{}, rng_());
   n.links.clear();
   n.up = true;
   uint64_t gen = n.gen;
@@ -164,15 +201,16 @@ void SimClusterWorld::StartNode(int i) {
     Node& node = *nodes_[static_cast<size_t>(i)];
     if (!node.up || node.gen != gen) return;
     node.bus->Cron();
-    Schedule(ClusterBus::kCronPeriodMs, *tick);
+    Schedule(ClusterBus::kCronPeriodMs, *tick, i);
   };
-  Schedule(phase, *tick);
+  Schedule(phase, *tick, i);
 }
 
-void SimClusterWorld::ResetPipe(size_t pi) {
+void SimClusterWorld::ResetPipe(size_t pi, const std::string& why) {
   Pipe& p = pipes_[pi];
   if (!p.open) return;
   p.open = false;
+  Note(Name(p.a) + "<->" + Name(p.b) + " reset: " + why);
   for (int side = 0; side < 2; ++side) {
     int who = side == 0 ? p.a : p.b;
     BusLinkId link = side == 0 ? p.a_link : p.b_link;
@@ -183,7 +221,7 @@ void SimClusterWorld::ResetPipe(size_t pi) {
       Node& o = *nodes_[static_cast<size_t>(who)];
       if (!o.up || o.gen != gen || o.links.erase(link) == 0) return;
       o.bus->OnClosed(link);
-    });
+    }, who);
   }
 }
 
@@ -210,7 +248,7 @@ void SimClusterWorld::Kill(int i) {
   Node& n = *nodes_[static_cast<size_t>(i)];
   if (!n.up) return;
   for (size_t pi = 0; pi < pipes_.size(); ++pi)
-    if (pipes_[pi].open && (pipes_[pi].a == i || pipes_[pi].b == i)) ResetPipe(pi);
+    if (pipes_[pi].open && (pipes_[pi].a == i || pipes_[pi].b == i)) ResetPipe(pi, "killed");
   n.up = false;
   n.gen++;
   n.bus.reset();
@@ -226,24 +264,47 @@ void SimClusterWorld::Restart(int i) {
 void SimClusterWorld::Partition(const std::set<int>& side) {
   partition_ = side;
   for (size_t pi = 0; pi < pipes_.size(); ++pi)
-    if (pipes_[pi].open && Cut(pipes_[pi].a, pipes_[pi].b)) ResetPipe(pi);
+    if (pipes_[pi].open && Cut(pipes_[pi].a, pipes_[pi].b)) ResetPipe(pi, "partition");
 }
 
 void SimClusterWorld::Heal() { partition_.clear(); }
+
+int SimClusterWorld::ResetLinks(int i, const std::string& why) {
+  int n = 0;
+  for (size_t pi = 0; pi < pipes_.size(); ++pi) {
+    if (!pipes_[pi].open || (pipes_[pi].a != i && pipes_[pi].b != i)) continue;
+    ResetPipe(pi, why);
+    ++n;
+  }
+  return n;
+}
+
+void SimClusterWorld::JumpClock(int i, int64_t ms) { nodes_[static_cast<size_t>(i)]->clock->Jump(ms); }
 
 void SimClusterWorld::RunMs(int64_t ms) {
   int64_t end = now_ms_ + ms;
   // Bounded: every event is a cron tick (one per node per 100 ms) or a
   // message/connection event caused by one.
-  while (!events_.empty() && events_.top().due_ms <= end) {
-    Event e = events_.top();
-    events_.pop();
-    if (e.due_ms > now_ms_) {
-      clock_.AdvanceMs(e.due_ms - now_ms_);
-      now_ms_ = e.due_ms;
+  while (!stop_ && !events_.empty() && events_.begin()->first.first <= end) {
+    auto pick = events_.begin();
+    if (shuffle_ties_) {
+      // The seed picks one of the events due at that same millisecond.
+      int64_t due = pick->first.first;
+      size_t ready = 0;
+      for (auto it = pick; it != events_.end() && it->first.first == due && ready < 1024; ++it) ++ready;
+      if (ready > 1) std::advance(pick, static_cast<long>(rng_() % ready));
+    }
+    int64_t due = pick->first.first;
+    Event e = std::move(pick->second);
+    events_.erase(pick);
+    if (due > now_ms_) {
+      clock_.AdvanceMs(due - now_ms_);
+      now_ms_ = due;
     }
     e.run();
+    if (observer_.after_event) observer_.after_event(e.node);
   }
+  if (stop_) return;
   if (end > now_ms_) {
     clock_.AdvanceMs(end - now_ms_);
     now_ms_ = end;
@@ -251,7 +312,7 @@ void SimClusterWorld::RunMs(int64_t ms) {
 }
 
 int64_t SimClusterWorld::RunUntil(const std::function<bool()>& pred, int64_t limit_ms) {
-  for (int64_t t = 0; t <= limit_ms; t += 10) {
+  for (int64_t t = 0; t <= limit_ms && !stop_; t += 10) {
     if (pred()) return t;
     RunMs(10);
   }

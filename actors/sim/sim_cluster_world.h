@@ -7,6 +7,13 @@
 // reconnect by themselves). Used by the `cluster-gossip` scenario of
 // troupe-sim and by tests/cluster/cluster_bus_test.cc.
 //
+// What the simulator adds (all off by default, so the tests' runs are
+// unchanged): an Observer (every message sent and delivered, connection
+// events, and a call after every event with the node it concerned), the
+// seed picking among events due at the same millisecond, a delay
+// distribution, message drops (a drop resets the connection, as TCP shows
+// it), link resets, per-node wall-clock jumps, and a stop request.
+//
 // Plain code; nothing here runs concurrently.
 #pragma once
 
@@ -14,7 +21,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <queue>
 #include <random>
 #include <set>
 #include <string>
@@ -25,6 +31,9 @@
 #include "actors/common/clock.h"
 
 namespace troupe {
+namespace cluster::bus {
+class BusMessage;
+}  // namespace cluster::bus
 
 class SimClusterWorld {
  public:
@@ -71,9 +80,42 @@ class SimClusterWorld {
 
   uint64_t messages_delivered() const { return delivered_; }
 
+  // ---- For the simulator (troupe-sim's cluster-gossip scenario) ---------------
+  struct Observer {
+    // A message leaves `from` for `to` (before its delay, or its drop).
+    std::function<void(int from, int to, const cluster::bus::BusMessage&)> on_send;
+    // A message reaches `to`, just before its bus handles it.
+    std::function<void(int from, int to, const cluster::bus::BusMessage&)> on_deliver;
+    // A connection event ("n1->n3 connect refused", "n1<->n3 reset: partition").
+    std::function<void(const std::string&)> on_note;
+    // After every event the world ran; `node` is the node whose code ran
+    // (-1: none).
+    std::function<void(int node)> after_event;
+  };
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // The seed picks which of the events due at the same millisecond runs
+  // first (off: the order they were scheduled in).
+  void set_shuffle_ties(bool on) { shuffle_ties_ = on; }
+  // Message and connect delays drawn by `delay` from the world's generator
+  // (default: uniform 0..max_delay_ms).
+  void set_delay(std::function<int64_t(std::mt19937_64&)> delay) { delay_fn_ = std::move(delay); }
+  // Each message is dropped with this probability; its connection resets.
+  void set_drop_probability(double p) { drop_probability_ = p; }
+  // Resets every open connection of node i (both ends are told); returns how many.
+  int ResetLinks(int i, const std::string& why);
+  // Node i's wall clock jumps by `ms` (may go back); the monotonic clock does not.
+  void JumpClock(int i, int64_t ms);
+  // RunMs / RunUntil return after the event under way.
+  void RequestStop() { stop_ = true; }
+  bool stopped() const { return stop_; }
+  int64_t now_ms() const { return now_ms_; }
+  // "n1", "n2", ...: node i's name in notes and traces.
+  static std::string Name(int i) { return "n" + std::to_string(i + 1); }
+
  private:
   struct Node;
   class Io;
+  class NodeClock;
   struct Pipe {
     int a = -1, b = -1;                // node indexes: a connected to b
     BusLinkId a_link = 0, b_link = 0;  // the ids on each side
@@ -81,17 +123,20 @@ class SimClusterWorld {
     int64_t last_due_ab = 0, last_due_ba = 0;
   };
   struct Event {
-    int64_t due_ms;
-    uint64_t seq;
     std::function<void()> run;
-    bool operator>(const Event& o) const { return due_ms != o.due_ms ? due_ms > o.due_ms : seq > o.seq; }
+    int node = -1;  // whose code it runs (Observer::after_event)
   };
 
-  void Schedule(int64_t delay_ms, std::function<void()> run);
+  // `node`: the node whose code `run` runs, -1 for none.
+  void Schedule(int64_t delay_ms, std::function<void()> run, int node = -1);
   int64_t Delay();
+  bool Chance(double p);
   void StartNode(int i);
-  void ResetPipe(size_t pipe_index);
+  void ResetPipe(size_t pipe_index, const std::string& why);
   bool Cut(int a, int b) const;
+  void Note(const std::string& text) {
+    if (observer_.on_note) observer_.on_note(text);
+  }
 
   std::string dir_;
   int64_t node_timeout_ms_;
@@ -100,11 +145,17 @@ class SimClusterWorld {
   std::mt19937_64 rng_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Pipe> pipes_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  // Ordered by (due ms, sequence number).
+  std::map<std::pair<int64_t, uint64_t>, Event> events_;
   uint64_t seq_ = 0;
   uint64_t delivered_ = 0;
   int64_t now_ms_ = 0;
   std::set<int> partition_;
+  Observer observer_;
+  bool shuffle_ties_ = false;
+  std::function<int64_t(std::mt19937_64&)> delay_fn_;
+  double drop_probability_ = 0;
+  bool stop_ = false;
 };
 
 }  // namespace troupe

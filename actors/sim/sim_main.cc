@@ -1,10 +1,11 @@
 // troupe-sim: runs a deployment's protocol code (the real SentinelState;
-// the real keyspace, command table, Replication and ReplicaLink) on
-// simulated time and a simulated network, reproducibly from one seed
-// (docs/SIMULATION.md).
+// the real keyspace, command table, Replication and ReplicaLink; the real
+// ClusterState and ClusterBus) on simulated time and a simulated network,
+// reproducibly from one seed (docs/SIMULATION.md).
 //
-//   troupe-sim --scenario sentinel-failover|replication --seed 42 --duration 600s
+//   troupe-sim --scenario sentinel-failover|replication|cluster-gossip --seed 42 --duration 600s
 //              [--heal 120s] [--sentinels 3|5] [--replicas N] [--backlog BYTES]
+//              [--masters N] [--cluster-replicas N] [--node-timeout 5s]
 //              [--faults LIST] [--trace]
 //
 // Prints the seed and every option first, then (with --trace) every trace
@@ -42,13 +43,16 @@ bool ParseDuration(const std::string& s, int64_t* ms) {
 }
 
 const char kUsage[] =
-    "usage: troupe-sim --scenario sentinel-failover|replication --seed N --duration 600s [--heal 120s]\n"
-    "                  [--sentinels 3|5] [--replicas N] [--backlog BYTES] [--faults LIST] [--trace] [--log]\n"
-    "                  [--test-vote-twice] [--test-skip-write N]\n"
+    "usage: troupe-sim --scenario sentinel-failover|replication|cluster-gossip --seed N --duration 600s\n"
+    "                  [--heal 120s] [--sentinels 3|5] [--replicas N] [--backlog BYTES]\n"
+    "                  [--masters N] [--cluster-replicas N] [--node-timeout 5s]\n"
+    "                  [--faults LIST] [--trace] [--log]\n"
+    "                  [--test-vote-twice] [--test-skip-write N] [--test-corrupt-slots]\n"
     "  --faults: comma list of delay,drop,crash,isolate,split,flap,clock,link,partition,all,none\n"
     "            and settings drop=P interval=MS jump=MS delay=uniform|exp delay-min=MS\n"
     "            delay-max=MS delay-mean=MS fault-min=MS fault-max=MS\n"
-    "            (replication) save=MS segment=P keep-rdb=P shutdown-save=P";
+    "            (replication) save=MS segment=P keep-rdb=P shutdown-save=P\n"
+    "            (cluster-gossip) create-drops=0|1";
 
 }  // namespace
 
@@ -71,6 +75,8 @@ int main(int argc, char** argv) {
       o.print_trace = true;
     } else if (a == "--test-vote-twice") {
       o.vote_twice = true;  // test-only: proves the one-leader-per-epoch checker can fail
+    } else if (a == "--test-corrupt-slots") {
+      o.test_corrupt_slots = true;  // test-only: proves the cluster checkers can fail
     } else if (a == "--log") {
       spdlog::set_level(spdlog::level::debug);
       out->set_level(spdlog::level::info);
@@ -86,6 +92,12 @@ int main(int argc, char** argv) {
       o.replicas = std::atoi(v.c_str());
     } else if (a == "--backlog" && value(&v) && std::atoll(v.c_str()) >= 1) {
       o.repl_backlog_bytes = std::atoll(v.c_str());
+    } else if (a == "--masters" && value(&v) && std::atoi(v.c_str()) >= 1 && std::atoi(v.c_str()) <= 16) {
+      o.cluster_masters = std::atoi(v.c_str());
+    } else if (a == "--cluster-replicas" && value(&v) && v.size() == 1 && v[0] >= '0' && v[0] <= '4') {
+      o.cluster_replicas = v[0] - '0';
+    } else if (a == "--node-timeout" && value(&v) && ParseDuration(v, &o.cluster_node_timeout_ms) &&
+               o.cluster_node_timeout_ms >= 100) {
     } else if (a == "--sentinels" && value(&v) && (v == "3" || v == "5")) {
       o.sentinels = std::atoi(v.c_str());
       o.quorum = o.sentinels / 2 + 1;
@@ -103,8 +115,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.scenario != "sentinel-failover" && o.scenario != "replication") {
-    out->error("troupe-sim: unknown scenario '{}' (sentinel-failover or replication)", o.scenario);
+  if (o.scenario != "sentinel-failover" && o.scenario != "replication" && o.scenario != "cluster-gossip") {
+    out->error("troupe-sim: unknown scenario '{}' (sentinel-failover, replication or cluster-gossip)", o.scenario);
     return 2;
   }
   if (o.heal_ms >= o.duration_ms) o.heal_ms = o.duration_ms / 2;
@@ -113,8 +125,9 @@ int main(int argc, char** argv) {
   auto start = std::chrono::steady_clock::now();
   std::function<void(const std::string&)> line;
   if (o.print_trace) line = [&out](const std::string& l) { out->info("{}", l); };
-  troupe::SimResult r =
-      o.scenario == "replication" ? troupe::RunReplication(o, line) : troupe::RunSentinelFailover(o, line);
+  troupe::SimResult r = o.scenario == "replication"      ? troupe::RunReplication(o, line)
+                        : o.scenario == "cluster-gossip" ? troupe::RunClusterGossip(o, line)
+                                                         : troupe::RunSentinelFailover(o, line);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (!r.ok) {
@@ -123,13 +136,20 @@ int main(int argc, char** argv) {
     for (const std::string& l : r.trace_tail) out->info("  {}", l);
   }
   for (const std::string& s : r.summaries) out->info("{}", s);
-  out->info("steps={} trace_lines={} messages={} resets={} faults={} switch_master_events={}", r.steps,
-            r.trace_lines, r.messages, r.resets, r.faults, r.switch_master_events);
-  out->info("writes: attempted={} acked={} failed={} acked_but_lost={}", r.writes_attempted, r.writes_acked,
-            r.writes_failed, r.writes_lost);
-  if (o.scenario == "replication")
+  if (o.scenario == "cluster-gossip") {
+    out->info("steps={} trace_lines={} messages={} resets={} faults={}", r.steps, r.trace_lines, r.messages,
+              r.resets, r.faults);
+    out->info("cluster: crashes={} partitions={} promotions={} votes={}", r.crashes, r.partitions, r.promotions,
+              r.votes);
+  } else {
+    out->info("steps={} trace_lines={} messages={} resets={} faults={} switch_master_events={}", r.steps,
+              r.trace_lines, r.messages, r.resets, r.faults, r.switch_master_events);
+    out->info("writes: attempted={} acked={} failed={} acked_but_lost={}", r.writes_attempted, r.writes_acked,
+              r.writes_failed, r.writes_lost);
+  }
+  if (o.scenario == "replication" || o.scenario == "sentinel-failover")
     out->info("replication: wait_acked_writes={} waits_all={} waits_fewer={} full_syncs={} partial_syncs={} "
-              "replica_crashes={}",
+              "crashes={}",
               r.writes_wait_acked, r.waits_full, r.waits_short, r.full_syncs, r.partial_syncs, r.crashes);
   double sim_s = static_cast<double>(r.simulated_ms) / 1000.0;
   out->info("simulated {:.1f} s in {:.3f} s wall: {:.0f} simulated s per wall s", sim_s, wall,

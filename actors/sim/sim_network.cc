@@ -5,18 +5,6 @@
 #include <cmath>
 
 namespace troupe {
-namespace {
-const char* KindName(SimMessage::Kind k) {
-  switch (k) {
-    case SimMessage::Kind::kRequest: return "req";
-    case SimMessage::Kind::kReply: return "reply";
-    case SimMessage::Kind::kPush: return "push";
-    case SimMessage::Kind::kBytes: return "bytes";
-  }
-  return "?";
-}
-}  // namespace
-
 SimNetwork::SimNetwork(SimLoop* loop, SimTrace* trace, const SimOptions* options)
     : loop_(loop), trace_(trace), options_(options) {}
 
@@ -49,15 +37,20 @@ bool SimNetwork::Reachable(NodeId a, NodeId b) const {
   return up(a) && up(b) && group(a) == group(b);
 }
 
-int64_t SimNetwork::Delay() {
-  const SimOptions& o = *options_;
+int64_t DrawMessageDelay(const SimOptions& o, std::mt19937_64& rng) {
   if (!o.fault_delay) return o.delay_min_ms;
-  if (o.delay_distribution == DelayDistribution::kUniform) return loop_->Uniform(o.delay_min_ms, o.delay_max_ms);
-  double u = static_cast<double>(loop_->rng()() >> 11) * (1.0 / 9007199254740992.0);
+  if (o.delay_distribution == DelayDistribution::kUniform) {
+    if (o.delay_max_ms <= o.delay_min_ms) return o.delay_min_ms;
+    uint64_t span = static_cast<uint64_t>(o.delay_max_ms - o.delay_min_ms) + 1;
+    return o.delay_min_ms + static_cast<int64_t>(rng() % span);
+  }
+  double u = static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
   double extra = -static_cast<double>(o.delay_mean_ms) * std::log(1.0 - u);
   int64_t e = static_cast<int64_t>(std::llround(extra));
   return o.delay_min_ms + std::min(e, std::max<int64_t>(0, o.delay_max_ms - o.delay_min_ms));
 }
+
+int64_t SimNetwork::Delay() { return DrawMessageDelay(*options_, loop_->rng()); }
 
 ConnId SimNetwork::Connect(NodeId from, const std::string& host, int port) {
   ConnId id = next_conn_++;
@@ -106,7 +99,7 @@ void SimNetwork::Send(ConnId id, NodeId from, SimMessage msg) {
   if (drops_enabled_ && options_->fault_drop && loop_->Chance(options_->drop_probability)) {
     NodeId to = dir == 0 ? c->server : c->client;
     trace_->Add(loop_->now_ms(), name(from) + "->" + name(to) + " #" + std::to_string(id) + " dropped " +
-                                     KindName(msg.kind) + " " + JoinParts(msg.parts, 64));
+                                     "bytes " + JoinParts({msg.bytes}, 64));
     Reset(*c, "message dropped");
     return;
   }
@@ -131,9 +124,7 @@ void SimNetwork::Deliver(ConnId id, int dir) {
   }
   SimMessage msg = std::move(c->queue[dir].front().second);
   c->queue[dir].pop_front();
-  std::string line = name(from) + "->" + name(to) + " #" + std::to_string(id) + " " + KindName(msg.kind);
-  if (!msg.ok) line += " ERR";
-  line += " " + JoinParts(msg.parts);
+  std::string line = name(from) + "->" + name(to) + " #" + std::to_string(id) + " bytes " + JoinParts({msg.bytes});
   trace_->Add(loop_->now_ms(), line);
   nodes_[static_cast<size_t>(to)].endpoint->OnMessage(id, msg);
 }

@@ -1,8 +1,9 @@
 // SimNetwork: the simulated network of troupe-sim. Nodes have a name and a
 // port (every node lives at 127.0.0.1:<port>); a connection joins a client
-// node to a server node and carries RESP-level messages (a request's argv,
-// a reply, or a push such as a pub/sub message or the replication stream)
-// in both directions, in order, each after a delay drawn from the seed.
+// node to a server node and carries byte segments (what the nodes' real
+// RESP code writes: requests, replies, pub/sub messages, the replication
+// stream) in both directions, in order, each after a delay drawn from the
+// seed.
 //
 // Faults are what TCP can show (DESIGN §5):
 //  - delay: every message waits delay_min..delay_max ms (uniform or
@@ -15,15 +16,16 @@
 //    fail after connect_timeout_ms;
 //  - crash: a crashed node's connections reset at once (its process died,
 //    the kernel answers RST), connects to it are refused.
-// Every delivery is a trace line: "<t> <from>-><to> #<conn> <kind> <parts>".
+// Every delivery is a trace line: "<t> <from>-><to> #<conn> bytes <bytes>".
 //
-// Who talks to it: the nodes (sim_sentinel, sim_data_node, sim_workload)
+// Who talks to it: the nodes (sim_sentinel, sim_server_node, sim_repl_client)
 // through SimEndpoint; the scenario for faults. Threading: single-threaded.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -36,13 +38,9 @@ namespace troupe {
 using NodeId = int;
 using ConnId = uint64_t;
 
+// One TCP segment of a connection's byte stream.
 struct SimMessage {
-  // kBytes: a segment of a raw TCP byte stream (parts[0]), for nodes that
-  // run the real RESP code (sim_server_node); the others use the parsed kinds.
-  enum class Kind { kRequest, kReply, kPush, kBytes };
-  Kind kind = Kind::kRequest;
-  bool ok = true;                   // replies: false = an error reply (parts[0] = its text)
-  std::vector<std::string> parts;   // argv, reply elements, push elements, or the bytes
+  std::string bytes;
 };
 
 // What a node implements to be reached.
@@ -59,6 +57,10 @@ class SimEndpoint {
   // connection this node closed itself.
   virtual void OnClosed(ConnId conn) {}
 };
+
+// One message's delay under `options` (delay_* and the `delay` fault),
+// drawn from `rng`: the same draw for every simulated network.
+int64_t DrawMessageDelay(const SimOptions& options, std::mt19937_64& rng);
 
 class SimNetwork {
  public:

@@ -99,6 +99,8 @@ Status ParseFaults(const std::string& list, SimOptions* o) {
       o->fault_max_ms = n;
     } else if (key == "save" && n >= 1000) {
       o->save_interval_ms = n;
+    } else if (key == "create-drops" && n <= 1) {
+      o->cluster_create_drops = n == 1;
     } else {
       return Status::Error("unknown or out-of-range setting '" + item + "'");
     }
@@ -121,13 +123,18 @@ std::string DescribeOptions(const SimOptions& o) {
     << " flap=" << yn(o.fault_flap) << " clock=" << yn(o.fault_clock) << "(+-" << o.clock_jump_max_ms
     << "ms) interval_ms=" << o.fault_interval_ms << " fault_ms=" << o.fault_min_ms << ".." << o.fault_max_ms
     << " write_interval_ms=" << o.write_interval_ms << (o.vote_twice ? " TEST:vote_twice" : "");
-  if (o.scenario == "replication")
-    s << " replicas=" << o.replicas << " repl_backlog_bytes=" << o.repl_backlog_bytes << " snapshot_ms="
+  if (o.scenario == "replication" || o.scenario == "sentinel-failover")
+    s << " replicas=" << (o.scenario == "replication" ? o.replicas : o.data_nodes - 1) << " repl_backlog_bytes=" << o.repl_backlog_bytes << " snapshot_ms="
       << o.snapshot_min_ms << ".." << o.snapshot_max_ms << " save_interval_ms=" << o.save_interval_ms
       << " segment_p=" << o.segment_probability << " crash_keep_rdb=" << o.crash_keep_rdb << " shutdown_save=" << o.shutdown_save
       << " link=" << yn(o.fault_link) << " wait_every=" << o.wait_every << " wait_timeout_ms="
       << o.wait_timeout_ms << " multi_every=" << o.multi_every
       << (o.test_skip_write_every > 0 ? " TEST:skip_write_every=" + std::to_string(o.test_skip_write_every) : "");
+  if (o.scenario == "cluster-gossip")
+    s << " masters=" << o.cluster_masters << " cluster_replicas=" << o.cluster_replicas
+      << " node_timeout_ms=" << o.cluster_node_timeout_ms << " link=" << yn(o.fault_link)
+      << " create_drops=" << yn(o.cluster_create_drops)
+      << (o.test_corrupt_slots ? " TEST:corrupt_slots" : "");
   return s.str();
 }
 

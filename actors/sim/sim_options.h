@@ -1,7 +1,7 @@
 // SimOptions: every knob of a troupe-sim run in one struct, each field with
 // its default. The seed drives every random choice of the run (scheduling
 // order among simultaneous events, network delays, faults, the workload,
-// the sentinels' own generators); the options are printed first, so a run
+// the sentinels' own generators, the cluster world's generator); the options are printed first, so a run
 // is reproduced from the printed line alone.
 //
 // Who talks to it: sim_main.cc fills it from the command line (ParseFaults
@@ -38,8 +38,6 @@ struct SimOptions {
   int64_t down_after_ms = 5'000;      // sentinel down-after-milliseconds
   int64_t failover_timeout_ms = 30'000;  // sentinel failover-timeout
   int64_t repl_timeout_ms = 60'000;   // data nodes: repl-timeout
-  int64_t repl_backlog_writes = 10'000;  // data nodes: backlog length, in writes
-  bool serve_stale_data = true;       // data nodes: replica-serve-stale-data
 
   // ---- Network --------------------------------------------------------------
   DelayDistribution delay_distribution = DelayDistribution::kUniform;
@@ -69,31 +67,44 @@ struct SimOptions {
   int64_t write_interval_ms = 100;    // the client writes key:i = i every this often
   int max_inflight_writes = 64;       // per connection; further writes are skipped
 
-  // ---- Scenario `replication` (the real Replication / ReplicaLink / keyspace) ----
-  int replicas = 2;                   // --replicas N: replicas of the one master
+  // ---- The real data nodes (SimServerNode) and their client: scenarios ----------
+  // `replication` and `sentinel-failover` (there the master moves; the
+  // client WAITs for data_nodes - 1 replicas)
+  int replicas = 2;                   // --replicas N: replicas of the one master (replication scenario)
   int64_t repl_backlog_bytes = 8'192; // repl-backlog-size: small, so a long outage needs a full resync
   int64_t snapshot_min_ms = 20;       // the in-process BGSAVE of a full sync hands its RDB over after
   int64_t snapshot_max_ms = 1'500;    // ... snapshot_min_ms .. snapshot_max_ms (uniform)
   int64_t save_interval_ms = 20'000;  // each node saves its dump.rdb (kept in memory) about this often
   double segment_probability = 0.3;   // a byte-stream write is cut into two TCP segments
-  double crash_keep_rdb = 0.5;        // a crashed replica restarts from its dump.rdb, else with no file
-  double shutdown_save = 0.3;         // a replica "crash" is a SHUTDOWN that saves its dump.rdb first
+  double crash_keep_rdb = 0.5;        // replication: a crashed replica restarts from its dump.rdb, else with no file
+  double shutdown_save = 0.3;         // replication: a replica "crash" is a SHUTDOWN that saves its dump.rdb first
+                                      // (sentinel-failover: a crashed node keeps every write, as appendfsync always)
   bool fault_link = true;             // link drops: a replica's connections to its master reset
   int wait_every = 3;                 // the client sends WAIT <replicas> <wait_timeout_ms> every this many writes
   int64_t wait_timeout_ms = 1'000;    // ... and WAIT's timeout
   int multi_every = 5;                // every multi_every-th write is MULTI / SET / SET / EXEC (0 = never)
 
+  // ---- Scenario `cluster-gossip` (the real ClusterState / ClusterBus) ----------------
+  int cluster_masters = 3;            // --masters N: masters, the 16384 slots split evenly among them
+  int cluster_replicas = 1;           // --cluster-replicas N: replicas per master
+  int64_t cluster_node_timeout_ms = 5'000;  // --node-timeout: cluster-node-timeout
+  bool cluster_create_drops = false;  // drops also while the cluster is created (create-drops=1): a lost
+                                      // MEET then leaves a node knowing nobody (docs/SIMULATION.md)
+
   // ---- Test-only ----------------------------------------------------------------
   bool vote_twice = false;            // sets SentinelState::test_vote_twice on every sentinel
   int test_skip_write_every = 0;      // the master leaves every Nth write batch out of its stream
                                       // (Replication::test_skip_write_every; 0 = off)
+  bool test_corrupt_slots = false;    // cluster-gossip: once in the fault phase, one node's slot table
+                                      // is changed behind its bus (a master's slots given to another)
 };
 
 // Applies a --faults list: comma-separated names (delay, drop, crash,
 // isolate, split, flap, clock, link, partition = isolate+split+flap, all, none),
 // and name=value settings (drop=0.01, interval=5000, jump=2000,
 // delay=exp, delay-max=50, fault-max=20000; for the replication scenario
-// save=MS, segment=P, keep-rdb=P, shutdown-save=P). Unknown names are an error.
+// save=MS, segment=P, keep-rdb=P, shutdown-save=P; for cluster-gossip
+// create-drops=0|1). Unknown names are an error.
 Status ParseFaults(const std::string& list, SimOptions* options);
 
 // One line describing every option (the header of a run).

@@ -23,13 +23,26 @@ void SimReplClient::Start(int port) {
 void SimReplClient::Send(const std::vector<std::string>& argv, Expect expect) {
   std::string out;
   AppendRespArray(&out, argv);
-  net_->Send(conn_, id_, SimMessage{SimMessage::Kind::kBytes, true, {std::move(out)}});
+  net_->Send(conn_, id_, SimMessage{std::move(out)});
   expect_.push_back(std::move(expect));
 }
 
 void SimReplClient::Tick() {
   if (stopped_) return;
   loop_->After(options_->write_interval_ms, [this] { Tick(); });
+  if (resolve_) {
+    int port = resolve_();
+    if (port == 0) return;
+    if (port != master_port_) {
+      if (conn_ != 0) {
+        trace_->Add(loop_->now_ms(), "client: the master is now at " + std::to_string(port) + ", closing #" +
+                                         std::to_string(conn_) + " to " + std::to_string(master_port_));
+        net_->Close(conn_, id_);
+        Lost();
+      }
+      master_port_ = port;
+    }
+  }
   if (conn_ == 0) {
     if (loop_->now_ms() - last_connect_ms_ < kReconnectMs) return;
     last_connect_ms_ = loop_->now_ms();
@@ -67,8 +80,8 @@ void SimReplClient::OnConnected(ConnId conn, bool ok) {
 }
 
 void SimReplClient::OnMessage(ConnId conn, const SimMessage& msg) {
-  if (conn != conn_ || msg.kind != SimMessage::Kind::kBytes || msg.parts.empty()) return;
-  in_ += msg.parts[0];
+  if (conn != conn_) return;
+  in_ += msg.bytes;
   // Bounded: each round consumes one reply.
   while (!in_.empty()) {
     size_t consumed = 0;

@@ -1,5 +1,6 @@
-// SimReplClient: the workload of the `replication` scenario. One client
-// connection to the master, speaking RESP bytes (requests written with
+// SimReplClient: the workload of the `replication` and `sentinel-failover`
+// scenarios. One client connection to the master, speaking RESP bytes
+// (requests written with
 // AppendRespArray, replies read with RespReplyParser): every
 // write_interval_ms it sends SET key:<i> <i> (every multi_every-th time a
 // MULTI / SET / SET / EXEC transaction instead), pipelined up to
@@ -14,12 +15,18 @@
 // covered yet (a WAIT on a new connection says nothing about them);
 // writes without a reply are indeterminate.
 //
+// Under sentinels (SetMasterResolver) the master is looked up before every
+// write, as a client asks SENTINEL get-master-addr-by-name; when the answer
+// changes, the connection to the old master is closed and one to the new
+// master opened.
+//
 // Who talks to it: SimNetwork, the scenario (Start / Stop), the checkers
 // (writes()). Threading: single-threaded.
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +49,8 @@ class SimReplClient final : public SimEndpoint {
                 int replicas);
 
   void Start(int port);
+  // The master's port now (0: unknown), asked before every write.
+  void SetMasterResolver(std::function<int()> resolve) { resolve_ = std::move(resolve); }
   // No new writes after this (the replicas catch up before the final check).
   void Stop() { stopped_ = true; }
   NodeId id() const { return id_; }
@@ -76,6 +85,7 @@ class SimReplClient final : public SimEndpoint {
   const SimOptions* options_;
   int master_port_;
   int replicas_;
+  std::function<int()> resolve_;
   NodeId id_ = -1;
   bool stopped_ = false;
   ConnId conn_ = 0;

@@ -1,23 +1,47 @@
-// A simulated sentinel: the real SentinelState over the simulated network
-// (see sim_sentinel.h).
+// A simulated sentinel: the real SentinelState over the simulated network,
+// its links speaking RESP as the sentinel broker's do (see sim_sentinel.h).
 #include "actors/sim/sim_sentinel.h"
 
-#include <cstdlib>
+#include <utility>
 
+#include "actors/node/config.h"
+#include "actors/node/server_context.h"
 #include "actors/sentinel/sentinel_config.h"
+#include "actors/shard/keyspace/keyspace.h"
+#include "actors/shard/propagation/propagation.h"
+#include "actors/shard/pubsub/keyspace_events.h"
+#include "actors/shard/pubsub/pubsub_registry.h"
+#include "actors/sim/sim_server_session.h"
+#include "net/resp_reply_parser.h"
 
 namespace troupe {
 namespace {
 constexpr int64_t kTickMs = 100;
 constexpr int64_t kReconnectPeriodMs = 1000;
+constexpr size_t kMaxInputBytes = 64u << 20;
 const char kHelloChannel[] = "__sentinel__:hello";
 const char kMasterName[] = "mymaster";
 }  // namespace
+
+// What the sentinel process serves: a sentinel-mode ServerContext (the
+// command table offers the sentinel commands only), an empty keyspace (the
+// sessions need one, as main() has one in sentinel mode) and its pub/sub.
+struct SimSentinel::Server {
+  std::unique_ptr<Config> config;
+  std::unique_ptr<ServerContext> server;
+  std::unique_ptr<Keyspace> keyspace;
+  PubSubRegistry pubsub;
+};
 
 SimSentinel::SimSentinel(SimLoop* loop, SimNetwork* net, SimTrace* trace, const SimOptions* options,
                          const std::string& name, int port, uint64_t seed)
     : loop_(loop), net_(net), trace_(trace), options_(options), name_(name), port_(port), clock_(loop),
       state_(std::make_unique<SentinelState>(&clock_, seed)) {}
+
+SimSentinel::~SimSentinel() {
+  sessions_.clear();  // they unregister from the server side first
+  if (state_) state_->set_io(nullptr);
+}
 
 void SimSentinel::Start(int master_port, EventHook hook) {
   hook_ = std::move(hook);
@@ -35,6 +59,21 @@ void SimSentinel::Start(int master_port, EventHook hook) {
     (*master)->failover_timeout_ms = options_->failover_timeout_ms;
   }
   state_->set_io(this);
+
+  // The server side, as main() builds it in sentinel mode.
+  server_ = std::make_unique<Server>();
+  Result<Config> config = Config::FromText("port " + std::to_string(port_) + "\n", "", /*sentinel_mode=*/true);
+  server_->config = std::make_unique<Config>(config.ok() ? std::move(*config) : Config());
+  server_->server = std::make_unique<ServerContext>(server_->config.get(), &clock_);
+  ServerContext& server = *server_->server;
+  server.run_id = myid;
+  server.start_ms = clock_.UnixMs();
+  server.start_mono_us = clock_.MonotonicUs();
+  server.port = port_;
+  server.sentinel = state_.get();
+  server_->keyspace = std::make_unique<Keyspace>(1, &clock_);
+  InstallPubSub(&server_->pubsub, &server, server_->keyspace.get());
+
   trace_->Add(loop_->now_ms(), name_ + " sentinel myid=" + myid + " monitor " + kMasterName + " 127.0.0.1 " +
                                    std::to_string(master_port) + " " + std::to_string(options_->quorum));
   // Sentinels do not tick in lockstep.
@@ -55,37 +94,42 @@ bool SimSentinel::CurrentMaster(int* port, int64_t* config_epoch) {
 }
 
 // ---------------------------------------------------------------------------
-// SentinelIo
+// SentinelIo: the outbound links (as BrokerIo in sentinel.cc)
 
 void SimSentinel::Command(SentinelInstance& ri, const std::vector<std::string>& argv, Reply done) {
   auto it = links_.find(&ri);
-  if (it == links_.end() || !it->second.cmd.connected) return;
-  Link& link = it->second.cmd;
-  net_->Send(link.conn, id_, SimMessage{SimMessage::Kind::kRequest, true, argv});
+  if (it == links_.end() || !it->second->cmd.connected) return;
+  Link& link = it->second->cmd;
+  Write(link, argv);
   link.pending.push_back(std::move(done));
   ri.link_pending_commands++;
 }
 
 void SimSentinel::EnsureLinks(SentinelInstance& ri) {
-  Links& links = links_[&ri];
-  Connect(ri, links.cmd, false);
-  if (!ri.is_sentinel()) Connect(ri, links.pub, true);
+  auto& links = links_[&ri];
+  if (!links) {
+    links = std::make_unique<Links>();
+    links->cmd.ri = links->pub.ri = &ri;
+    links->pub.pubsub = true;
+  }
+  Connect(links->cmd);
+  if (!ri.is_sentinel()) Connect(links->pub);
 }
 
-void SimSentinel::Connect(SentinelInstance& ri, Link& link, bool pubsub) {
+void SimSentinel::Connect(Link& link) {
   if (link.connected || link.connecting) return;
   int64_t now = loop_->now_ms();
   if (now - link.last_attempt_ms < kReconnectPeriodMs) return;
   link.last_attempt_ms = now;
   link.connecting = true;
-  link.conn = net_->Connect(id_, ri.host, ri.port);
-  by_conn_[link.conn] = ConnRef{&ri, pubsub};
+  link.conn = net_->Connect(id_, link.ri->host, link.ri->port);
+  by_conn_[link.conn] = &link;
 }
 
 void SimSentinel::CloseLinks(SentinelInstance& ri) {
   auto it = links_.find(&ri);
   if (it == links_.end()) return;
-  for (Link* link : {&it->second.cmd, &it->second.pub}) {
+  for (Link* link : {&it->second->cmd, &it->second->pub}) {
     if (link->conn != 0 && (link->connected || link->connecting)) {
       by_conn_.erase(link->conn);
       net_->Close(link->conn, id_);
@@ -99,11 +143,27 @@ void SimSentinel::CloseLinks(SentinelInstance& ri) {
 
 void SimSentinel::Publish(const std::string& channel, const std::string& message) {
   trace_->Add(loop_->now_ms(), name_ + " event " + channel + " " + message);
+  if (server_) server_->pubsub.Publish(channel, message);
   if (hook_) hook_(*this, channel, message);
 }
 
-// ---------------------------------------------------------------------------
-// The network side
+void SimSentinel::Write(Link& link, const std::vector<std::string>& argv) {
+  std::string out;
+  AppendRespArray(&out, argv);
+  SendBytes(link.conn, out);
+}
+
+// Bytes on a connection, now and then cut into two TCP segments.
+void SimSentinel::SendBytes(ConnId conn, std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (bytes.size() >= 2 && loop_->Chance(options_->segment_probability)) {
+    size_t cut = static_cast<size_t>(loop_->Uniform(1, static_cast<int64_t>(bytes.size()) - 1));
+    net_->Send(conn, id_, SimMessage{std::string(bytes.substr(0, cut))});
+    net_->Send(conn, id_, SimMessage{std::string(bytes.substr(cut))});
+    return;
+  }
+  net_->Send(conn, id_, SimMessage{std::string(bytes)});
+}
 
 void SimSentinel::OnConnected(ConnId conn, bool ok) {
   auto ref = by_conn_.find(conn);
@@ -111,9 +171,7 @@ void SimSentinel::OnConnected(ConnId conn, bool ok) {
     if (ok) net_->Close(conn, id_);  // links closed meanwhile
     return;
   }
-  SentinelInstance* ri = ref->second.ri;
-  bool pubsub = ref->second.pubsub;
-  Link& link = pubsub ? links_[ri].pub : links_[ri].cmd;
+  Link& link = *ref->second;
   link.connecting = false;
   if (!ok) {
     by_conn_.erase(ref);
@@ -121,81 +179,136 @@ void SimSentinel::OnConnected(ConnId conn, bool ok) {
     return;
   }
   link.connected = true;
+  link.in.clear();
   link.pending.clear();
-  if (pubsub) {
-    net_->Send(conn, id_, SimMessage{SimMessage::Kind::kRequest, true, {"SUBSCRIBE", kHelloChannel}});
-    link.pending.push_back([](bool, const std::vector<std::string>&) {});
-    ri->pubsub_connected = true;
+  SentinelInstance& ri = *link.ri;
+  auto ignore = [](bool, const std::vector<std::string>&) {};
+  Write(link, {"CLIENT", "SETNAME", "sentinel-" + state_->config().myid.substr(0, 8) + (link.pubsub ? "-pubsub" : "-cmd")});
+  link.pending.push_back(ignore);
+  if (link.pubsub) {
+    Write(link, {"SUBSCRIBE", kHelloChannel});
+    ri.pubsub_connected = true;
   } else {
-    state_->OnLinkUp(*ri);
+    state_->OnLinkUp(ri);
+    ri.link_pending_commands = 0;
   }
 }
 
 void SimSentinel::OnMessage(ConnId conn, const SimMessage& msg) {
   auto ref = by_conn_.find(conn);
-  if (ref == by_conn_.end()) {
-    Serve(conn, msg);
+  if (ref != by_conn_.end()) {
+    OnLinkData(conn, *ref->second, msg.bytes);
     return;
   }
-  SentinelInstance* ri = ref->second.ri;
-  bool pubsub = ref->second.pubsub;
-  Link& link = pubsub ? links_[ri].pub : links_[ri].cmd;
-  if (pubsub) {
-    if (msg.kind == SimMessage::Kind::kPush && msg.parts.size() == 3 && msg.parts[0] == "message" &&
-        msg.parts[1] == kHelloChannel) {
-      state_->OnHello(msg.parts[2]);  // may close this very link: touch nothing after
-    } else if (msg.kind == SimMessage::Kind::kReply && !link.pending.empty()) {
-      link.pending.pop_front();
-    }
-    return;
-  }
-  if (msg.kind != SimMessage::Kind::kReply || link.pending.empty()) return;
-  Reply done = std::move(link.pending.front());
-  link.pending.pop_front();
-  if (ri->link_pending_commands > 0) ri->link_pending_commands--;
-  done(msg.ok, msg.parts);  // may close this very link: touch nothing after
+  auto it = sessions_.find(conn);
+  if (it != sessions_.end()) it->second->OnBytes(msg.bytes);
 }
 
-void SimSentinel::OnClosed(ConnId conn) { LinkLost(conn); }
+// As BrokerIo::OnData: replies in order to the pending callbacks; on the
+// pub/sub link, hello messages to the state.
+void SimSentinel::OnLinkData(ConnId conn, Link& link, const std::string& bytes) {
+  link.in += bytes;
+  if (link.in.size() > kMaxInputBytes) {
+    Drop(link, "too much unparsed input");
+    return;
+  }
+  std::weak_ptr<int> alive = alive_;
+  size_t pos = 0;
+  RespReply reply;
+  // Bounded: each round consumes one reply.
+  while (pos < link.in.size()) {
+    size_t consumed = 0;
+    auto r = RespReplyParser::Parse(link.in.data() + pos, link.in.size() - pos, &consumed, &reply);
+    if (r == RespReplyParser::Outcome::kNeedMore) break;
+    if (r != RespReplyParser::Outcome::kReply) {
+      Drop(link, "protocol error");
+      return;
+    }
+    pos += consumed;
+    SentinelInstance* ri = link.ri;
+    if (link.pubsub) {
+      // ["message", channel, payload]; subscription confirmations and the
+      // CLIENT SETNAME reply are skipped.
+      if (!link.pending.empty() && (reply.elements.size() != 3 || reply.elements[0] != "message") &&
+          !(reply.elements.size() == 3 && reply.elements[0] == "subscribe")) {
+        link.pending.pop_front();
+        continue;
+      }
+      if (reply.elements.size() == 3 && reply.elements[0] == "message" && reply.elements[1] == kHelloChannel) {
+        state_->OnHello(reply.elements[2]);
+        // A hello may move the master (and close this very link).
+        if (by_conn_.find(conn) == by_conn_.end() || links_.find(ri) == links_.end()) return;
+      }
+      continue;
+    }
+    if (link.pending.empty()) continue;  // an unsolicited reply: ignore
+    Reply done = std::move(link.pending.front());
+    link.pending.pop_front();
+    if (ri->link_pending_commands > 0) ri->link_pending_commands--;
+    // A callback may close this very link (CloseLinks): stop then.
+    done(reply.ok, reply.elements);
+    if (alive.expired() || by_conn_.find(conn) == by_conn_.end() || links_.find(ri) == links_.end()) return;
+  }
+  link.in.erase(0, pos);
+}
 
-void SimSentinel::LinkLost(ConnId conn) {
-  auto ref = by_conn_.find(conn);
-  if (ref == by_conn_.end()) return;  // an inbound connection, or already forgotten
-  SentinelInstance* ri = ref->second.ri;
-  bool pubsub = ref->second.pubsub;
-  by_conn_.erase(ref);
-  auto it = links_.find(ri);
-  if (it == links_.end()) return;
-  Link& link = pubsub ? it->second.pub : it->second.cmd;
-  if (link.conn != conn) return;
+void SimSentinel::MarkDown(Link& link) {
   link.connected = link.connecting = false;
   link.conn = 0;
+  link.in.clear();
   link.pending.clear();
-  if (pubsub)
-    ri->pubsub_connected = false;
+  if (link.pubsub)
+    link.ri->pubsub_connected = false;
   else
-    state_->OnLinkDown(*ri);
+    state_->OnLinkDown(*link.ri);
 }
 
-void SimSentinel::Serve(ConnId conn, const SimMessage& msg) {
-  if (msg.kind != SimMessage::Kind::kRequest || msg.parts.empty()) return;
-  const std::vector<std::string>& a = msg.parts;
-  SimMessage reply{SimMessage::Kind::kReply, true, {}};
-  if (a[0] == "PING") {
-    reply.parts = {"PONG"};
-  } else if (a.size() == 6 && a[0] == "SENTINEL" && a[1] == "is-master-down-by-addr") {
-    int down = 0;
-    std::string leader;
-    int64_t leader_epoch = 0;
-    state_->IsMasterDownByAddr(a[2], std::atoi(a[3].c_str()), std::atoll(a[4].c_str()), a[5], &down, &leader,
-                               &leader_epoch);
-    reply.parts = {std::to_string(down), leader, std::to_string(leader_epoch)};
-  } else {
-    reply.ok = false;
-    reply.parts = {"ERR unknown command '" + a[0] + "'"};
+void SimSentinel::Drop(Link& link, const char* why) {
+  trace_->Add(loop_->now_ms(), name_ + " closes its link to " + link.ri->addr() + ": " + why);
+  by_conn_.erase(link.conn);
+  net_->Close(link.conn, id_);
+  MarkDown(link);
+}
+
+void SimSentinel::OnClosed(ConnId conn) {
+  auto ref = by_conn_.find(conn);
+  if (ref != by_conn_.end()) {
+    Link& link = *ref->second;
+    by_conn_.erase(ref);
+    if (link.conn == conn) MarkDown(link);
+    return;
   }
-  net_->Send(conn, id_, std::move(reply));
+  sessions_.erase(conn);  // an inbound connection: its client is unregistered
+}
+
+// ---------------------------------------------------------------------------
+// The server side: inbound connections run the sentinel-mode command table.
+
+void SimSentinel::OnAccept(ConnId conn) {
+  if (!server_) return;
+  SimSession::Env env;
+  env.keyspace = server_->keyspace.get();
+  env.server = server_->server.get();
+  env.send = [this, conn](std::string_view bytes) { SendBytes(conn, bytes); };
+  std::weak_ptr<int> alive = alive_;
+  env.close = [this, alive, conn] {
+    loop_->After(0, [this, alive, conn] {
+      if (!alive.expired()) CloseSession(conn);
+    });
+  };
+  env.later = [this, alive](int64_t delay_ms, std::function<void()> fn) {
+    loop_->After(delay_ms, [alive, fn = std::move(fn)] {
+      if (!alive.expired()) fn();
+    });
+  };
+  sessions_[conn] = std::make_unique<SimSession>(std::move(env), "127.0.0.1:" + std::to_string(40000 + conn));
+}
+
+void SimSentinel::CloseSession(ConnId conn) {
+  auto it = sessions_.find(conn);
+  if (it == sessions_.end()) return;
+  net_->Close(conn, id_);
+  sessions_.erase(it);
 }
 
 }  // namespace troupe
-

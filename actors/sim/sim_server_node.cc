@@ -4,7 +4,9 @@
 #include "actors/sim/sim_server_node.h"
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <utility>
 
 #include "actors/node/config.h"
@@ -17,7 +19,10 @@
 #include "actors/shard/commands/command_table.h"
 #include "actors/shard/keyspace/keyspace.h"
 #include "actors/shard/propagation/propagation.h"
+#include "actors/shard/pubsub/keyspace_events.h"
+#include "actors/shard/pubsub/pubsub_registry.h"
 #include "actors/shard/transaction/watch_registry.h"
+#include "actors/sim/sim_info_scrub.h"
 #include "actors/sim/sim_server_session.h"
 
 namespace troupe {
@@ -94,6 +99,7 @@ struct SimServerNode::Process {
   Propagation propagation;
   BlockingRegistry blocking;
   WatchRegistry watches;
+  PubSubRegistry pubsub;
   std::unique_ptr<Replication> repl;
   std::unique_ptr<SimSnapshotSource> snapshots;
   std::map<ConnId, std::unique_ptr<SimSession>> sessions;
@@ -149,6 +155,14 @@ void SimServerNode::Crash(bool keep_rdb) {
   if (!keep_rdb) dump_rdb_.clear();
 }
 
+void SimServerNode::CrashDurable() {
+  if (!process_) return;
+  std::string saved = SaveNow();
+  trace_->Add(loop_->now_ms(), name_ + " process dies with every applied write on disk (" + saved + ")");
+  net_->Crash(id_);
+  process_.reset();
+}
+
 void SimServerNode::Restart() {
   if (process_) return;
   net_->Restart(id_);
@@ -162,7 +176,18 @@ void SimServerNode::Boot() {
                      "\nrepl-timeout " + std::to_string(std::max<int64_t>(1, options_->repl_timeout_ms / 1000)) +
                      "\nrepl-diskless-sync no\n";
   if (master_port_ != 0) text += "replicaof 127.0.0.1 " + std::to_string(master_port_) + "\n";
-  Result<Config> config = Config::FromText(text, "");
+  if (!config_file_.empty()) {
+    // The file on disk, as written at the first start and by CONFIG REWRITE since.
+    std::ifstream in(config_file_);
+    if (in) {
+      std::ostringstream content;
+      content << in.rdbuf();
+      text = content.str();
+    } else {
+      std::ofstream(config_file_) << text;
+    }
+  }
+  Result<Config> config = Config::FromText(text, config_file_);
   if (!config.ok()) trace_->Add(loop_->now_ms(), name_ + " config error (defaults used): " + config.status().message());
   auto p = std::make_unique<Process>();
   p->config = std::make_unique<Config>(config.ok() ? std::move(*config) : Config());
@@ -191,6 +216,7 @@ void SimServerNode::Boot() {
     propagation->Add(db, std::vector<std::string>{"DEL", std::string(key)});
   };
   server.on_client_closed.push_back([watches](ClientState& c) { watches->UnwatchAll(&c); });
+  InstallPubSub(&p->pubsub, &server, &keyspace);
 
   p->repl = std::make_unique<Replication>(&keyspace, &server);
   Replication& repl = *p->repl;
@@ -211,7 +237,9 @@ void SimServerNode::Boot() {
     });
   };
   if (master_port_ == 0) repl.test_skip_write_every = options_->test_skip_write_every;
-  if (master_port_ != 0) repl.SetMaster("127.0.0.1", master_port_);
+  // replicaof from the config (kept across restarts, rewritten by CONFIG REWRITE).
+  const ServerOptions& opts = server.options();
+  if (!opts.replicaof_host.empty()) repl.SetMaster(opts.replicaof_host, opts.replicaof_port);
   process_ = std::move(p);
 
   // The start-up load of dump.rdb; a replica continues from the position it records.
@@ -228,7 +256,7 @@ void SimServerNode::Boot() {
                stats.repl_id.substr(0, 8) + ":" + std::to_string(stats.repl_offset);
     }
   }
-  trace_->Add(loop_->now_ms(), name_ + " process starts (" + (master_port_ == 0 ? "master" : "replica") + "), " +
+  trace_->Add(loop_->now_ms(), name_ + " process starts (" + (repl.is_replica() ? "replica" : "master") + "), " +
                                    loaded + ", replid " + repl.replid().substr(0, 8) + ":" +
                                    std::to_string(repl.offset()));
   repl.on_master_changed = [this] { RestartLink(); };
@@ -313,11 +341,11 @@ void SimServerNode::SendBytes(ConnId conn, std::string_view bytes) {
   if (bytes.empty()) return;
   if (bytes.size() >= 2 && loop_->Chance(options_->segment_probability)) {
     size_t cut = static_cast<size_t>(loop_->Uniform(1, static_cast<int64_t>(bytes.size()) - 1));
-    net_->Send(conn, id_, SimMessage{SimMessage::Kind::kBytes, true, {std::string(bytes.substr(0, cut))}});
-    net_->Send(conn, id_, SimMessage{SimMessage::Kind::kBytes, true, {std::string(bytes.substr(cut))}});
+    net_->Send(conn, id_, SimMessage{std::string(bytes.substr(0, cut))});
+    net_->Send(conn, id_, SimMessage{std::string(bytes.substr(cut))});
     return;
   }
-  net_->Send(conn, id_, SimMessage{SimMessage::Kind::kBytes, true, {std::string(bytes)}});
+  net_->Send(conn, id_, SimMessage{std::string(bytes)});
 }
 
 void SimServerNode::CloseSession(ConnId conn) {
@@ -338,6 +366,7 @@ void SimServerNode::OnAccept(ConnId conn) {
   env.send = [this, conn](std::string_view bytes) { SendBytes(conn, bytes); };
   env.close = [this, conn] { Later(0, [this, conn] { CloseSession(conn); }); };
   env.later = [this](int64_t delay_ms, std::function<void()> fn) { Later(delay_ms, std::move(fn)); };
+  env.filter_info = ScrubHostFacts;
   process_->sessions[conn] = std::make_unique<SimSession>(std::move(env), "127.0.0.1:" + std::to_string(40000 + conn));
 }
 
@@ -359,8 +388,8 @@ void SimServerNode::OnConnected(ConnId conn, bool ok) {
 }
 
 void SimServerNode::OnMessage(ConnId conn, const SimMessage& msg) {
-  if (!process_ || msg.kind != SimMessage::Kind::kBytes || msg.parts.empty()) return;
-  const std::string& bytes = msg.parts[0];
+  if (!process_) return;
+  const std::string& bytes = msg.bytes;
   LinkEdge* e = process_->link.get();
   if (e != nullptr && conn == e->conn) {
     bool was_streaming = process_->repl->link_state() == MasterLinkState::kConnected;

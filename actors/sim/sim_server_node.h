@@ -1,15 +1,19 @@
 // SimServerNode: a data node of troupe-sim that runs the REAL server code
-// (scenario `replication`): a Keyspace, the command table
-// (CommandTable::Dispatch, through SimSession per inbound connection),
-// Propagation, the BlockingRegistry (WAIT), Replication (master side:
-// backlog, PSYNC / FULLRESYNC, WAIT bookkeeping) and, as a replica, a
-// ReplicaLink — the same objects main() wires, wired the same way. Only the
-// edges are replaced:
-//  - sockets: the simulated network (byte-stream messages, SimMessage::
-//    kBytes; a write is cut into two TCP segments now and then);
+// (scenarios `replication` and `sentinel-failover`): a Keyspace, the command
+// table (CommandTable::Dispatch, through SimSession per inbound
+// connection), Propagation, the BlockingRegistry (WAIT), the
+// PubSubRegistry (SUBSCRIBE / PUBLISH, the sentinels' hello channel),
+// Replication (master side: backlog, PSYNC / FULLRESYNC, WAIT bookkeeping)
+// and, as a replica, a ReplicaLink — the same objects main() wires, wired
+// the same way. Only the edges are replaced:
+//  - sockets: the simulated network (byte segments, SimMessage; a write
+//    is cut into two TCP segments now and then);
 //  - the clock: the node's SimClock (wall-clock jumps included);
 //  - the disk: the node's dump.rdb is a string that survives a crash (or
-//    is lost with it); a full sync's RDB is collected in memory
+//    is lost with it); its redis.conf is a real file when the scenario
+//    gives it one (SetConfigFile: CONFIG REWRITE rewrites it, a restart
+//    reads it — the sentinels' SLAVEOF survives a restart), else a text in
+//    memory; a full sync's RDB is collected in memory
 //    (MasterLinkIo::RdbBuffer) and becomes the dump, as the received file
 //    does in a server;
 //  - the full sync's BGSAVE (a forked child): an in-process snapshot
@@ -50,10 +54,17 @@ class SimServerNode final : public SimEndpoint {
                 int port, int master_port);
   ~SimServerNode() override;
 
+  // Before Start: the node's redis.conf lives in the file `path` (written
+  // with the initial settings when missing); CONFIG REWRITE rewrites it.
+  void SetConfigFile(const std::string& path) { config_file_ = path; }
   // Registers on the network and starts the process.
   void Start();
   // The process dies; `keep_rdb` false: its dump.rdb is lost too.
   void Crash(bool keep_rdb);
+  // The process dies with every write it applied on disk — what
+  // appendfsync always gives (the AOF is not wired here: its dump.rdb is
+  // written at the instant of the crash instead).
+  void CrashDurable();
   // SHUTDOWN (SAVE): the dump.rdb is saved, then the process exits.
   void Shutdown();
   // A new process, from the dump.rdb when there is one.
@@ -118,6 +129,7 @@ class SimServerNode final : public SimEndpoint {
   SimClock clock_;
   uint64_t incarnation_ = 0;
   std::string dump_rdb_;  // the node's "disk": its dump.rdb (empty = none)
+  std::string config_file_;  // its redis.conf on disk ("" = the text in memory)
   std::unique_ptr<Process> process_;
   uint64_t full_syncs_loaded_ = 0;
   uint64_t partial_syncs_ = 0;

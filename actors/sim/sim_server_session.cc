@@ -92,6 +92,14 @@ void SimSession::Execute() {
   if (server.blocking != nullptr && server.blocking->has_ready_keys()) server.blocking->ServeReadyKeys();
   // A replica's connection carries the replication stream, never replies.
   if (was_replica && client_.is_replica) out.clear();
+  if (env_.filter_info && !out.empty() && !argv_.empty() && argv_[0].size() == 4 &&
+      (argv_[0][0] | 0x20) == 'i' && (argv_[0][1] | 0x20) == 'n' && (argv_[0][2] | 0x20) == 'f' &&
+      (argv_[0][3] | 0x20) == 'o') {
+    std::string reply(out.begin(), out.end());
+    env_.filter_info(&reply);
+    if (!closing_) env_.send(reply);
+    return;
+  }
   Send(out);
 }
 

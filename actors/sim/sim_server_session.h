@@ -43,6 +43,9 @@ class SimSession final : public SessionHooks {
     // Runs `fn` after `delay_ms` of virtual time, unless the node's process
     // died meanwhile; the session checks it still exists itself.
     std::function<void(int64_t delay_ms, std::function<void()> fn)> later;
+    // When set, INFO replies pass through it before they leave (the
+    // simulator's host facts: sim_info_scrub.h).
+    std::function<void(std::string* reply)> filter_info;
   };
 
   SimSession(Env env, const std::string& peer_addr);

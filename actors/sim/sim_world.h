@@ -1,9 +1,9 @@
 // SimWorld: everything one troupe-sim run is made of (the loop, the trace,
 // the network, the sentinels, the data nodes, the client, the phase), the
-// invariant-checker interface, and a run's result. The sentinel-failover
-// scenario fills `sentinels`, `data` (the data node model) and `client`;
-// the replication scenario fills `servers` (the real server code) and
-// `repl_client`. The scenario builds the
+// invariant-checker interface, and a run's result. The replication scenario
+// fills `servers` (the real server code) and `repl_client`; the
+// sentinel-failover scenario those and `sentinels`; the cluster-gossip
+// scenario `cluster` (N real ClusterState + ClusterBus nodes). The scenario builds the
 // world and drives it; checkers (actors/sim/checkers/, one per file) read
 // it after every step.
 //
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "actors/common/status.h"
-#include "actors/sim/sim_data_node.h"
+#include "actors/sim/sim_cluster_world.h"
 #include "actors/sim/sim_loop.h"
 #include "actors/sim/sim_network.h"
 #include "actors/sim/sim_options.h"
@@ -25,7 +25,6 @@
 #include "actors/sim/sim_sentinel.h"
 #include "actors/sim/sim_server_node.h"
 #include "actors/sim/sim_trace.h"
-#include "actors/sim/sim_workload.h"
 
 namespace troupe {
 
@@ -37,16 +36,15 @@ struct SimWorld {
   SimTrace trace;
   SimNetwork net;
   std::vector<std::unique_ptr<SimSentinel>> sentinels;
-  std::vector<std::unique_ptr<SimDataNode>> data;
-  std::unique_ptr<SimClient> client;
-  std::vector<std::unique_ptr<SimServerNode>> servers;  // servers[0] is the master
+  std::vector<std::unique_ptr<SimServerNode>> servers;  // servers[0] is the first master
   std::unique_ptr<SimReplClient> repl_client;
+  std::unique_ptr<SimClusterWorld> cluster;
   int64_t heal_start_ms = 0;  // the heal phase starts here ...
   int64_t end_ms = 0;         // ... and the run ends here
   bool healing = false;
 
-  SimDataNode* DataByPort(int port) {
-    for (auto& d : data)
+  SimServerNode* ServerByPort(int port) {
+    for (auto& d : servers)
       if (d->port() == port) return d.get();
     return nullptr;
   }
@@ -62,6 +60,11 @@ class SimChecker {
   virtual void OnSentinelEvent(SimWorld& world, SimSentinel& sentinel, const std::string& type,
                                const std::string& text) {}
   virtual Status AfterStep(SimWorld& world) = 0;
+  // The cluster-gossip scenario: after every event of the cluster world
+  // (`node`: the node whose code ran, -1 for none), and every bus message
+  // a node sends.
+  virtual Status AfterClusterEvent(SimWorld& world, int node) { return Status::Ok(); }
+  virtual void OnClusterSend(SimWorld& world, int from, int to, const cluster::bus::BusMessage& msg) {}
   // Once, at the end of the run.
   virtual Status AtEnd(SimWorld& world) { return Status::Ok(); }
   // A line for the report (may be empty).
@@ -75,6 +78,9 @@ std::unique_ptr<SimChecker> MakeConvergenceChecker();
 std::unique_ptr<SimChecker> MakeReplOffsetMonotonicChecker();
 std::unique_ptr<SimChecker> MakeWaitAckedWritesSurviveChecker();
 std::unique_ptr<SimChecker> MakeReplConvergenceChecker();
+std::unique_ptr<SimChecker> MakeClusterOneSlotMapAfterHealChecker();
+std::unique_ptr<SimChecker> MakeClusterSlotEpochsChecker();
+std::unique_ptr<SimChecker> MakeClusterOneVotePerEpochChecker();
 
 struct SimResult {
   bool ok = true;
@@ -95,6 +101,9 @@ struct SimResult {
   // partial resyncs (+CONTINUE) by replicas, replica crashes / shutdowns.
   uint64_t writes_wait_acked = 0, waits_full = 0, waits_short = 0, full_syncs = 0, partial_syncs = 0,
            crashes = 0;
+  // The cluster-gossip scenario: replicas that became masters (elections
+  // won), votes sent (auth-ack), node crashes, partitions.
+  uint64_t promotions = 0, votes = 0, partitions = 0;
   std::vector<std::string> summaries;  // one line per checker
 };
 
@@ -103,5 +112,7 @@ struct SimResult {
 SimResult RunSentinelFailover(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
 // The replication scenario (scenario_replication.cc).
 SimResult RunReplication(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
+// The cluster-gossip scenario (scenario_cluster_gossip.cc).
+SimResult RunClusterGossip(const SimOptions& options, std::function<void(const std::string&)> line = nullptr);
 
 }  // namespace troupe

@@ -1,10 +1,12 @@
 // Tests for troupe-sim (actors/sim/): the loop's determinism, --faults
-// parsing; for both scenarios (sentinel-failover, replication) the
-// reproducibility (same seed, same trace hash), a fixed set of CI seeds
-// that must pass every invariant, and proof that the checkers can fail
-// (SentinelState::test_vote_twice makes one-leader-per-epoch fire,
-// Replication::test_skip_write_every makes wait-acked-writes-survive fire,
-// within the CI seed budget); seeds that once failed, as regressions.
+// parsing; for each scenario (sentinel-failover, replication,
+// cluster-gossip) the reproducibility (same seed, same trace hash), a fixed
+// set of CI seeds that must pass every invariant, and proof that the
+// checkers can fail (SentinelState::test_vote_twice makes
+// one-leader-per-epoch fire, Replication::test_skip_write_every makes
+// wait-acked-writes-survive fire, a slot table corrupted behind the cluster
+// bus makes cluster-slot-epochs fire, within the CI seed budget); seeds
+// that once failed, as regressions.
 // Runs on virtual time only: no sleeps, no sockets.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -69,6 +71,8 @@ TEST(SimOptions, ParseFaults) {
   EXPECT_EQ(o.delay_distribution, DelayDistribution::kExponential);
   EXPECT_FALSE(ParseFaults("meteor", &o).ok());
   EXPECT_FALSE(ParseFaults("drop=2", &o).ok());
+  ASSERT_TRUE(ParseFaults("create-drops=1", &o).ok());
+  EXPECT_TRUE(o.cluster_create_drops);
   ASSERT_TRUE(ParseFaults("link,save=5000,segment=0.5,keep-rdb=1,shutdown-save=0", &o).ok());
   EXPECT_TRUE(o.fault_link);
   EXPECT_FALSE(o.fault_crash);
@@ -89,6 +93,8 @@ TEST(SimSentinelFailover, SameSeedSameTraceHash) {
   EXPECT_NE(a.trace_hash, c.trace_hash);
 }
 
+// The data nodes run the real server code (SimServerNode) and the client
+// WAITs for both replicas every few writes.
 TEST(SimSentinelFailover, NoFaultsNoFailoverNoLoss) {
   SimOptions o = CiOptions(5);
   ASSERT_TRUE(ParseFaults("none", &o).ok());
@@ -97,17 +103,31 @@ TEST(SimSentinelFailover, NoFaultsNoFailoverNoLoss) {
   EXPECT_EQ(r.switch_master_events, 0u);
   EXPECT_EQ(r.writes_lost, 0u);
   EXPECT_GT(r.writes_acked, 900u);
+  EXPECT_EQ(r.writes_acked, r.writes_attempted);
+  EXPECT_GE(r.writes_wait_acked + static_cast<uint64_t>(o.wait_every), r.writes_acked);
+  EXPECT_EQ(r.full_syncs, 2u);  // each replica's first sync
 }
 
 TEST(SimSentinelFailover, CiSeedsPass) {
-  uint64_t failovers = 0;
+  uint64_t failovers = 0, wait_acked = 0, crashes = 0, partial_syncs = 0, full_syncs = 0;
   for (uint64_t seed = 1; seed <= kCiSeeds; ++seed) {
     SimResult r = RunSentinelFailover(CiOptions(seed));
     ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << " at step " << r.violation_step << ": "
                       << r.violation << " (troupe-sim --seed " << seed << " --duration 120s --heal 60s --trace)";
     failovers += r.switch_master_events;
+    wait_acked += r.writes_wait_acked;
+    crashes += r.crashes;
+    partial_syncs += r.partial_syncs;
+    full_syncs += r.full_syncs;
   }
   EXPECT_GT(failovers, kCiSeeds) << "the faults should cause failovers";
+  // WAIT-acknowledged writes crossed those failovers (and survived: the
+  // wait-acked-writes-survive checker ran at the end of every seed); the
+  // replicas followed the new masters with partial and full resyncs.
+  EXPECT_GT(wait_acked, 100'000u);
+  EXPECT_GT(crashes, kCiSeeds / 4);
+  EXPECT_GT(partial_syncs, kCiSeeds);
+  EXPECT_GT(full_syncs, 2 * kCiSeeds + 20);
 }
 
 TEST(SimSentinelFailover, FiveSentinelsLongRun) {
@@ -144,14 +164,37 @@ TEST(SimSentinelFailover, VoteTwiceIsCaught) {
 // master's address; as that equalled its master record, it only adopted the
 // epoch and kept naming its promoted replica, so one config epoch named two
 // masters. SentinelState::OnHello now compares with the address it stands
-// for and gives up its older failover.
+// for and gives up its older failover. Seed 33 found it when the data nodes
+// were a model; since they run the real server code its run takes another
+// course, and seed 366 (same options) is the one that walks that path now:
+// without the fix it ends with "config epoch 3 names two masters: 7002 (seen
+// at s1) and 7001 (at s2)".
 TEST(SimSentinelFailover, Seed33HelloWithNewerEpochDuringOwnFailover) {
-  SimOptions o;
-  o.seed = 33;
-  o.duration_ms = 300'000;
-  ASSERT_TRUE(ParseFaults("all,drop=0.01", &o).ok());
-  SimResult r = RunSentinelFailover(o);
-  EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
+  for (uint64_t seed : {33, 366}) {
+    SimOptions o;
+    o.seed = seed;
+    o.duration_ms = 300'000;
+    ASSERT_TRUE(ParseFaults("all,drop=0.01", &o).ok());
+    SimResult r = RunSentinelFailover(o);
+    EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+}
+
+// The WAIT checker can fail under sentinels too: a master that leaves a
+// write out of its stream lets WAIT acknowledge a write no replica has.
+TEST(SimSentinelFailover, SkippedStreamWriteIsCaught) {
+  constexpr uint64_t kSeeds = 20;
+  uint64_t caught = 0;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SimOptions o = CiOptions(seed);
+    o.test_skip_write_every = 300;
+    SimResult r = RunSentinelFailover(o);
+    if (r.ok) continue;
+    ++caught;
+    EXPECT_TRUE(r.checker == "wait-acked-writes-survive" || r.checker == "convergence-after-heal")
+        << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+  EXPECT_GT(caught, kSeeds / 4) << "a write missing from the stream went unnoticed";
 }
 
 // ---------------------------------------------------------------------------
@@ -257,6 +300,117 @@ TEST(SimReplication, Seed1ReplicaSavedInsideATransaction) {
     SimResult r = RunReplication(o);
     EXPECT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Scenario `cluster-gossip`: the real ClusterState and ClusterBus on every
+// node of a 3-master, 3-replica cluster.
+
+SimOptions ClusterOptions(uint64_t seed) {
+  SimOptions o = CiOptions(seed);
+  o.scenario = "cluster-gossip";
+  return o;
+}
+
+TEST(SimClusterGossip, SameSeedSameTraceHash) {
+  SimResult a = RunClusterGossip(ClusterOptions(42));
+  SimResult b = RunClusterGossip(ClusterOptions(42));
+  EXPECT_TRUE(a.ok) << a.checker << ": " << a.violation;
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.trace_lines, b.trace_lines);
+  EXPECT_EQ(a.steps, b.steps);
+  SimResult c = RunClusterGossip(ClusterOptions(43));
+  EXPECT_NE(a.trace_hash, c.trace_hash);
+}
+
+TEST(SimClusterGossip, NoFaultsNoFailoverOneSlotMap) {
+  SimOptions o = ClusterOptions(5);
+  ASSERT_TRUE(ParseFaults("none", &o).ok());
+  SimResult r = RunClusterGossip(o);
+  EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
+  EXPECT_EQ(r.promotions, 0u);
+  EXPECT_EQ(r.votes, 0u);
+  EXPECT_EQ(r.faults, 0u);
+  EXPECT_GT(r.messages, 1000u);
+}
+
+TEST(SimClusterGossip, CiSeedsPass) {
+  uint64_t promotions = 0, votes = 0, crashes = 0, partitions = 0;
+  for (uint64_t seed = 1; seed <= kCiSeeds; ++seed) {
+    SimResult r = RunClusterGossip(ClusterOptions(seed));
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << " at step " << r.violation_step << ": "
+                      << r.violation << " (troupe-sim --scenario cluster-gossip --seed " << seed
+                      << " --duration 120s --heal 60s --trace)";
+    promotions += r.promotions;
+    votes += r.votes;
+    crashes += r.crashes;
+    partitions += r.partitions;
+  }
+  // The faults are exercised: crashes, partitions, and replica failovers
+  // (elections won with votes).
+  EXPECT_GT(crashes, kCiSeeds / 4);
+  EXPECT_GT(partitions, kCiSeeds / 2);
+  EXPECT_GT(promotions, kCiSeeds / 4);
+  EXPECT_GE(votes, 2 * promotions);  // a majority of 3 masters is 2
+}
+
+TEST(SimClusterGossip, LongRunsWithTwoReplicasPerMaster) {
+  for (uint64_t seed = 1; seed <= 2; ++seed) {
+    SimOptions o;
+    o.seed = seed;
+    o.scenario = "cluster-gossip";
+    o.cluster_replicas = 2;
+    SimResult r = RunClusterGossip(o);
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+}
+
+// The checkers can fail: one node's slot table changed behind its bus (a
+// master's slots given to a master with an older config epoch) is caught.
+TEST(SimClusterGossip, CorruptedSlotTableIsCaught) {
+  constexpr uint64_t kSeeds = 20;
+  uint64_t caught = 0;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+    SimOptions o = ClusterOptions(seed);
+    o.test_corrupt_slots = true;
+    SimResult r = RunClusterGossip(o);
+    if (r.ok) continue;
+    ++caught;
+    EXPECT_EQ(r.checker, "cluster-slot-epochs") << "seed " << seed << ": " << r.violation;
+  }
+  EXPECT_EQ(caught, kSeeds) << "a slot table changed behind the bus went unnoticed";
+}
+
+// Found by troupe-sim, not fixed yet (actors/cluster/cluster_bus.cc; Redis
+// 7.0 does the same, valkey-io/valkey#1777 fixed it): a node takes a PONG
+// that a just-promoted master sent while still a replica, delivered after
+// its first PONG as master over the other link of the pair; "a master
+// turned into a replica" drops its slots, and the old master's stale claim
+// (config epoch 7) then takes the unowned slots that epoch 8 had. Enable
+// once ClusterBus ignores messages whose config epoch is older than the
+// sender's.
+TEST(SimClusterGossip, DISABLED_Seed172StalePongAcrossLinks) {
+  SimOptions o;
+  o.seed = 172;
+  o.scenario = "cluster-gossip";
+  SimResult r = RunClusterGossip(o);
+  EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
+}
+
+// Found by troupe-sim, not fixed yet (Redis 7.0 does the same): n1, cut off
+// during two failovers, still sees n5 as the master of slots 5461-10922
+// with config epoch 9. n5 (back as a replica of n2, the epoch-13 winner)
+// sends n1 an UPDATE whose header carries its master's config epoch 13;
+// every message raises the sender's config epoch to the header's, so n1
+// now has n5 owning those slots under epoch 13 — the epoch n2 owns them
+// under. Enable once a replica's header epoch no longer raises the
+// sender's own config epoch while the receiver still takes it for a master.
+TEST(SimClusterGossip, DISABLED_Seed452ReplicaHeaderEpochRaisesStaleMaster) {
+  SimOptions o;
+  o.seed = 452;
+  o.scenario = "cluster-gossip";
+  SimResult r = RunClusterGossip(o);
+  EXPECT_TRUE(r.ok) << r.checker << ": " << r.violation;
 }
 
 }  // namespace

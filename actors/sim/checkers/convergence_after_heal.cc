@@ -1,15 +1,19 @@
-// Invariant: convergence after heal. In the heal phase (no partitions, every
-// node up, no drops) the deployment must settle: every sentinel names the
-// same master, that data node is up and a master, every other data node is
-// up, a replica of it with its link up, on the same replication history
-// (replid) and offset. After every heal-phase step the checker notes whether
-// that holds (and when it first did); at the end of the run it must hold,
-// and the key/value maps of all data nodes must then be identical.
+// Invariant (sentinel-failover): convergence after heal. In the heal phase
+// (no partitions, every node up, no drops) the deployment must settle:
+// every sentinel names the same master, that data node is up and a master,
+// every other data node is up, a replica of it (its replicaof, as the
+// sentinels set it with SLAVEOF) with its link streaming, on the same
+// replication history (replid) and at most at the master's offset (a PING
+// the master sent may still be on the wire). After every heal-phase step
+// the checker notes whether that holds (and when it first did); at the end
+// of the run it must hold, and every data node's dataset (every key of
+// every database) must equal the master's.
 //
-// Who talks to it: the scenario, after every step and at the end.
-// Single-threaded.
+// Who talks to it: the sentinel-failover scenario, after every step and at
+// the end. Single-threaded.
 #include <string>
 
+#include "actors/replication/replication.h"
 #include "actors/sim/sim_world.h"
 
 namespace troupe {
@@ -21,7 +25,7 @@ class ConvergenceAfterHeal final : public SimChecker {
 
   Status AfterStep(SimWorld& world) override {
     if (!world.healing) return Status::Ok();
-    bool now = Converged(world, nullptr);
+    bool now = Converged(world, nullptr, nullptr);
     if (now && !converged_) converged_at_ms_ = world.loop.now_ms();
     converged_ = now;
     return Status::Ok();
@@ -29,14 +33,30 @@ class ConvergenceAfterHeal final : public SimChecker {
 
   Status AtEnd(SimWorld& world) override {
     std::string why;
-    if (!Converged(world, &why)) return Status::Error("not converged at the end of the heal phase: " + why);
-    const SimDataNode* master = nullptr;
-    for (auto& d : world.data)
-      if (d->is_master()) master = d.get();
-    for (auto& d : world.data)
-      if (d->data() != master->data())
-        return Status::Error(d->name() + " holds " + std::to_string(d->data().size()) + " keys, master " +
-                             master->name() + " " + std::to_string(master->data().size()) + ": maps differ");
+    SimServerNode* master = nullptr;
+    if (!Converged(world, &why, &master)) return Status::Error("not converged at the end of the heal phase: " + why);
+    auto want = master->Dataset();
+    for (auto& d : world.servers) {
+      if (d.get() == master) continue;
+      auto got = d->Dataset();
+      if (got == want) continue;
+      std::string first;
+      for (auto& [key, value] : want) {
+        auto it = got.find(key);
+        if (it == got.end() || it->second != value) {
+          first = key + (it == got.end() ? " missing" : " differs");
+          break;
+        }
+      }
+      if (first.empty())
+        for (auto& [key, value] : got)
+          if (want.count(key) == 0) {
+            first = key + " extra";
+            break;
+          }
+      return Status::Error(d->name() + " holds " + std::to_string(got.size()) + " keys, master " + master->name() +
+                           " " + std::to_string(want.size()) + ": datasets differ (first: " + first + ")");
+    }
     return Status::Ok();
   }
 
@@ -45,7 +65,7 @@ class ConvergenceAfterHeal final : public SimChecker {
   }
 
  private:
-  static bool Converged(SimWorld& world, std::string* why) {
+  static bool Converged(SimWorld& world, std::string* why, SimServerNode** master_out) {
     auto fail = [why](const std::string& w) {
       if (why) *why = w;
       return false;
@@ -59,19 +79,22 @@ class ConvergenceAfterHeal final : public SimChecker {
         return fail("sentinels disagree: " + std::to_string(port) + " vs " + std::to_string(p) + " at " + s->name());
       port = p;
     }
-    SimDataNode* master = world.DataByPort(port);
+    SimServerNode* master = world.ServerByPort(port);
     if (master == nullptr) return fail("sentinels name an unknown master " + std::to_string(port));
-    if (!master->up() || !master->is_master()) return fail(master->name() + " (named master) is down or a replica");
-    for (auto& d : world.data) {
+    const Replication* mr = master->replication();
+    if (mr == nullptr || mr->is_replica()) return fail(master->name() + " (named master) is down or a replica");
+    for (auto& d : world.servers) {
       if (d.get() == master) continue;
-      if (!d->up()) return fail(d->name() + " is down");
-      if (d->is_master()) return fail(d->name() + " is also a master");
-      if (d->master_port() != port) return fail(d->name() + " replicates " + std::to_string(d->master_port()));
+      const Replication* r = d->replication();
+      if (r == nullptr) return fail(d->name() + " is down");
+      if (!r->is_replica()) return fail(d->name() + " is also a master");
+      if (r->master_port() != port) return fail(d->name() + " replicates " + std::to_string(r->master_port()));
       if (!d->link_up()) return fail(d->name() + " has its master link down");
-      if (d->replid() != master->replid() || d->offset() != master->offset())
-        return fail(d->name() + " at " + d->replid().substr(0, 8) + ":" + std::to_string(d->offset()) +
-                    ", master at " + master->replid().substr(0, 8) + ":" + std::to_string(master->offset()));
+      if (r->replid() != mr->replid() || r->offset() > mr->offset())
+        return fail(d->name() + " at " + r->replid().substr(0, 8) + ":" + std::to_string(r->offset()) +
+                    ", master at " + mr->replid().substr(0, 8) + ":" + std::to_string(mr->offset()));
     }
+    if (master_out) *master_out = master;
     return true;
   }
 

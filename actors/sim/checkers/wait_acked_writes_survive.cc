@@ -6,10 +6,11 @@
 // is that those replicas had acknowledged an offset past the write; a
 // replica that later loses it (a resync from a snapshot without it, a
 // stream that skipped it, a partial resync from the wrong offset) breaks it.
-// The replication scenario has no failover; in the sentinel-failover
-// scenario the data nodes are a model without WAIT, so it is not run there.
+// Both the replication scenario (no failover) and the sentinel-failover
+// scenario (any number of failovers; a crashed node keeps what it applied,
+// as with appendfsync always) run it.
 //
-// Who talks to it: the replication scenario, at the end. Single-threaded.
+// Who talks to it: those scenarios, at the end. Single-threaded.
 #include <map>
 #include <string>
 #include <vector>
