@@ -100,10 +100,11 @@ void ClusterBus::OnConnected(BusLinkId link, const std::string& local_ip) {
   // The first message: MEET for a node we were told to meet, else PING; a
   // ping still unanswered from before the reconnection keeps its time, so
   // the failure detector still sees how long the node has been silent.
+  // The MEET flag stays until the node answers (a PONG on this link): a
+  // MEET lost with its connection is sent again on the next one.
   int64_t old_ping_sent = node->ping_sent_ms;
   SendPing(l, (node->flags & kNodeMeet) ? "meet" : "ping");
   if (old_ping_sent != 0) node->ping_sent_ms = old_ping_sent;
-  node->flags &= ~kNodeMeet;
 }
 
 void ClusterBus::OnConnectFailed(BusLinkId link, const std::string& error) {
@@ -307,6 +308,25 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
   ClusterNode* sender = state_->Find(h.sender_id());
   if (sender != nullptr && (sender->flags & kNodeHandshake)) sender = nullptr;
   if (sender != nullptr && sender->is_myself()) sender = nullptr;  // our own id from elsewhere: ignore it
+  // A message the sender sent before it reached an epoch we already know it
+  // at (its currentEpoch is below that config epoch; a node's currentEpoch
+  // never falls below its own config epoch) is stale: it arrived late, over
+  // another connection. Its role, slots and gossip are ignored, or an old
+  // "I am a replica" would undo a promotion we already saw.
+  //
+  // Also stale: "I am a replica" from a node we know as a master serving
+  // slots, with a header epoch (its master's) below the one we know it at.
+  // A master with slots becomes a replica only by losing them to a newer
+  // epoch, so a genuine demotion always carries a higher epoch; an old
+  // PING sent during its election (currentEpoch already bumped, not yet
+  // promoted) does not. (CLUSTER REPLICATE needs a master without slots.)
+  const bool stale =
+      sender != nullptr &&
+      (h.current_epoch() < sender->config_epoch ||
+       (!h.master_id().empty() && sender->is_master() && sender->num_slots > 0 &&
+        h.config_epoch() < sender->config_epoch));
+  if (stale) spdlog::debug("Ignoring a stale message from {} (its epoch {} < {})", sender->id, h.current_epoch(),
+                           sender->config_epoch);
   if (sender != nullptr) {
     sender->data_received_ms = now;
     if (!link.outbound) link.node_id = sender->id;
@@ -314,7 +334,9 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
       state_->current_epoch = h.current_epoch();
       state_->todo_save = true;
     }
-    if (h.config_epoch() > sender->config_epoch) {
+    // Only a master's header carries its own config epoch (a replica's
+    // carries its master's).
+    if (h.master_id().empty() && h.config_epoch() > sender->config_epoch) {
       sender->config_epoch = h.config_epoch();
       state_->todo_save = true;
     }
@@ -390,6 +412,7 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
       if (ClusterNode* node = state_->Find(link.node_id)) {
         node->pong_received_ms = now;
         node->ping_sent_ms = 0;
+        node->flags &= ~kNodeMeet;
         if (node->timed_out()) {
           node->flags &= ~kNodePfail;
           state_->todo_save = true;
@@ -400,7 +423,7 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
     }
 
     // The sender's role.
-    if (sender != nullptr) {
+    if (sender != nullptr && !stale) {
       if (h.master_id().empty()) {
         state_->SetNodeAsMaster(sender);
       } else {
@@ -421,11 +444,11 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
     // Slot claims: a master's claims with a newer epoch win; claims older
     // than what we know get an UPDATE back.
     ClusterNode* sender_master = nullptr;
-    if (sender != nullptr) sender_master = sender->is_master() ? sender : state_->Find(sender->master_id);
+    if (sender != nullptr && !stale) sender_master = sender->is_master() ? sender : state_->Find(sender->master_id);
     bool dirty_slots = sender_master != nullptr && state_->SlotBitmap(sender_master) != slots;
-    if (sender != nullptr && sender->is_master() && dirty_slots)
+    if (sender_master == sender && sender != nullptr && dirty_slots)
       UpdateSlotsConfigWith(sender, h.config_epoch(), slots);
-    if (sender != nullptr && dirty_slots) {
+    if (sender_master != nullptr && dirty_slots) {
       for (int j = 0; j < kClusterSlots; ++j) {
         if (!ClusterState::BitmapHas(slots, j)) continue;
         const ClusterNode* owner = state_->owner(j);
@@ -438,10 +461,10 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
         }
       }
     }
-    if (sender != nullptr && state_->myself().is_master() && sender->is_master() &&
+    if (sender != nullptr && !stale && state_->myself().is_master() && sender->is_master() &&
         h.config_epoch() == state_->myself().config_epoch)
       HandleConfigEpochCollision(sender);
-    if (sender != nullptr) ProcessGossip(msg, sender);
+    if (sender != nullptr && !stale) ProcessGossip(msg, sender);
   } else if (msg.has_fail()) {
     if (sender != nullptr) {
       ClusterNode* failing = state_->Find(msg.fail().node_id());
