@@ -496,7 +496,8 @@ void ClusterBus::OnMessage(BusLinkId link_id, const pb::BusMessage& msg) {
     // A vote counts when it comes from a master serving slots, for the
     // election under way.
     if (sender != nullptr && sender->is_master() && sender->num_slots > 0 &&
-        h.current_epoch() >= failover_auth_epoch_ && failover_auth_sent_) {
+        h.current_epoch() >= failover_auth_epoch_ && failover_auth_sent_ &&
+        failover_voters_.insert(sender->id).second) {
       failover_auth_count_++;
       HandleReplicaFailover();
     }
@@ -562,6 +563,7 @@ void ClusterBus::HandleReplicaFailover() {
     // per replica of the same master with newer data.
     failover_auth_time_ = now + 500 + static_cast<int64_t>(rng_() % 500);
     failover_auth_count_ = 0;
+    failover_voters_.clear();
     failover_auth_sent_ = false;
     failover_auth_rank_ = ReplicaRank();
     failover_auth_time_ += failover_auth_rank_ * 1000;

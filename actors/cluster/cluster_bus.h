@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -183,6 +184,7 @@ class ClusterBus {
   int64_t failover_auth_time_ = 0;
   bool failover_auth_sent_ = false;
   size_t failover_auth_count_ = 0;
+  std::set<std::string> failover_voters_;  // masters whose ACK was counted (a repeated ACK counts once)
   uint64_t failover_auth_epoch_ = 0;
   int failover_auth_rank_ = 0;
   int64_t last_waiting_log_ms_ = 0;

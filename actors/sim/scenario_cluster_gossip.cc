@@ -146,9 +146,10 @@ class ClusterFaultInjector {
     ++partition_;  // pending partition ends and flaps become no-ops
     c_.Heal();
     c_.set_drop_probability(0);
+    c_.set_duplicate_probability(0);
     for (int i = 0; i < c_.size(); ++i)
       if (!c_.up(i)) Restart(i);
-    w_->trace.Add(loop().now_ms(), "HEAL: partitions healed, nodes restarted, drops off");
+    w_->trace.Add(loop().now_ms(), "HEAL: partitions healed, nodes restarted, drops and duplicates off");
   }
 
   // Test-only (--test-corrupt-slots): once, in some node's view, the slots
@@ -487,6 +488,7 @@ SimResult RunClusterGossip(const SimOptions& options, std::function<void(const s
   for (int i = 0; i < masters; ++i) attached[static_cast<size_t>(i)] = true;
   auto start_faults = [&] {
     c.set_drop_probability(drop_p);
+    c.set_duplicate_probability(options.fault_dup ? options.dup_probability : 0);
     faults.Start();
     if (options.test_corrupt_slots && w.heal_start_ms > w.loop.now_ms() + 5'000)
       faults.ScheduleCorruption(w.loop.Uniform(w.loop.now_ms() + 5'000, w.heal_start_ms - 1));
@@ -566,7 +568,8 @@ SimResult RunClusterGossip(const SimOptions& options, std::function<void(const s
   }
 
   w.trace.Add(c.now_ms(), "END steps=" + std::to_string(w.loop.steps() + r.steps) + " messages=" +
-                              std::to_string(c.messages_delivered()) + " promotions=" +
+                              std::to_string(c.messages_delivered()) + " duplicated=" +
+                              std::to_string(c.duplicated()) + " promotions=" +
                               std::to_string(r.promotions) + " votes=" + std::to_string(r.votes));
   r.steps += w.loop.steps();
   r.simulated_ms = r.ok ? w.end_ms : c.now_ms();

@@ -102,7 +102,7 @@ class SimClusterWorld::Io final : public ClusterBusIo {
     last = due;
     SimClusterWorld* w = w_;
     int to_index = ab ? p.b : p.a;
-    w_->Schedule(due - w_->now_ms_, [w, pi, ab, bytes] {
+    auto deliver = [w, pi, ab, bytes] {
       Pipe& pp = w->pipes_[pi];
       if (!pp.open) return;
       Node& to = *w->nodes_[static_cast<size_t>(ab ? pp.b : pp.a)];
@@ -112,7 +112,13 @@ class SimClusterWorld::Io final : public ClusterBusIo {
       w->delivered_++;
       if (w->observer_.on_deliver) w->observer_.on_deliver(ab ? pp.a : pp.b, ab ? pp.b : pp.a, m);
       to.bus->OnMessage(ab ? pp.b_link : pp.a_link, m);
-    }, to_index);
+    };
+    w_->Schedule(due - w_->now_ms_, deliver, to_index);
+    if (w_->dup_probability_ > 0 && w_->Chance(w_->dup_probability_)) {
+      w_->duplicated_++;
+      w_->Note(Name(node_) + "->" + Name(to_index) + " duplicated");
+      w_->Schedule(due - w_->now_ms_, deliver, to_index);
+    }
   }
 
   void Close(BusLinkId link) override {

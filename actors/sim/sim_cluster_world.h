@@ -101,6 +101,10 @@ class SimClusterWorld {
   void set_delay(std::function<int64_t(std::mt19937_64&)> delay) { delay_fn_ = std::move(delay); }
   // Each message is dropped with this probability; its connection resets.
   void set_drop_probability(double p) { drop_probability_ = p; }
+  // Each message is delivered twice with this probability (right after
+  // itself, on the same connection).
+  void set_duplicate_probability(double p) { dup_probability_ = p; }
+  uint64_t duplicated() const { return duplicated_; }
   // Resets every open connection of node i (both ends are told); returns how many.
   int ResetLinks(int i, const std::string& why);
   // Node i's wall clock jumps by `ms` (may go back); the monotonic clock does not.
@@ -155,6 +159,8 @@ class SimClusterWorld {
   bool shuffle_ties_ = false;
   std::function<int64_t(std::mt19937_64&)> delay_fn_;
   double drop_probability_ = 0;
+  double dup_probability_ = 0;
+  uint64_t duplicated_ = 0;
   bool stop_ = false;
 };
 

@@ -34,7 +34,7 @@ bool ParseInt(const std::string& s, int64_t* out) {
 
 void SetAll(SimOptions* o, bool on) {
   o->fault_delay = o->fault_drop = o->fault_crash = o->fault_isolate = o->fault_split = o->fault_flap =
-      o->fault_clock = o->fault_link = on;
+      o->fault_clock = o->fault_link = o->fault_dup = on;
 }
 
 }  // namespace
@@ -53,6 +53,7 @@ Status ParseFaults(const std::string& list, SimOptions* o) {
       else if (item == "none") SetAll(o, false);
       else if (item == "delay") o->fault_delay = true;
       else if (item == "drop") o->fault_drop = true;
+      else if (item == "dup") o->fault_dup = true;
       else if (item == "crash") o->fault_crash = true;
       else if (item == "isolate") o->fault_isolate = true;
       else if (item == "split") o->fault_split = true;
@@ -76,6 +77,12 @@ Status ParseFaults(const std::string& list, SimOptions* o) {
       if (*end != '\0' || p < 0 || p > 1) return Status::Error("drop= needs a probability in [0,1]");
       o->drop_probability = p;
       o->fault_drop = p > 0;
+    } else if (key == "dup") {
+      char* end = nullptr;
+      double p = std::strtod(value.c_str(), &end);
+      if (*end != '\0' || p < 0 || p > 1) return Status::Error("dup= needs a probability in [0,1]");
+      o->dup_probability = p;
+      o->fault_dup = p > 0;
     } else if (key == "delay") {
       if (value == "uniform") o->delay_distribution = DelayDistribution::kUniform;
       else if (value == "exp") o->delay_distribution = DelayDistribution::kExponential;
@@ -119,7 +126,8 @@ std::string DescribeOptions(const SimOptions& o) {
     << o.delay_min_ms << ".." << o.delay_max_ms << ",mean=" << o.delay_mean_ms << ")ms"
     << " connect_timeout_ms=" << o.connect_timeout_ms << " stall_reset_ms=" << o.stall_reset_ms
     << " faults: delay=" << yn(o.fault_delay) << " drop=" << yn(o.fault_drop) << "(p=" << o.drop_probability
-    << ") crash=" << yn(o.fault_crash) << " isolate=" << yn(o.fault_isolate) << " split=" << yn(o.fault_split)
+    << ") dup=" << yn(o.fault_dup) << "(p=" << o.dup_probability << ", cluster bus only)"
+    << " crash=" << yn(o.fault_crash) << " isolate=" << yn(o.fault_isolate) << " split=" << yn(o.fault_split)
     << " flap=" << yn(o.fault_flap) << " clock=" << yn(o.fault_clock) << "(+-" << o.clock_jump_max_ms
     << "ms) interval_ms=" << o.fault_interval_ms << " fault_ms=" << o.fault_min_ms << ".." << o.fault_max_ms
     << " write_interval_ms=" << o.write_interval_ms << (o.vote_twice ? " TEST:vote_twice" : "");

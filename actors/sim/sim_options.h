@@ -52,6 +52,11 @@ struct SimOptions {
   bool fault_delay = true;            // random delays (off: every message takes delay_min_ms)
   bool fault_drop = true;             // drops: a dropped message resets its connection
   double drop_probability = 0.0005;   // per message, in the fault phase
+  // Duplication: a message delivered twice. Only where a link carries whole
+  // messages (the cluster bus's frames): a byte stream (RESP over TCP)
+  // never repeats bytes, so the RESP scenarios do not use it.
+  bool fault_dup = true;
+  double dup_probability = 0.001;     // per message, in the fault phase
   bool fault_crash = true;            // data node crash + restart
   bool fault_isolate = true;          // partition: one node alone
   bool fault_split = true;            // partition: {master, 1 replica, 1 sentinel} | {rest} (Jepsen 2013)

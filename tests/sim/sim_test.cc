@@ -354,6 +354,17 @@ TEST(SimClusterGossip, CiSeedsPass) {
   EXPECT_GE(votes, 2 * promotions);  // a majority of 3 masters is 2
 }
 
+TEST(SimClusterGossip, DuplicatedBusMessagesAreHarmless) {
+  // 5% of bus frames delivered twice (a repeated FAILOVER_AUTH_ACK must
+  // not count as a second vote, a repeated FAIL or UPDATE changes nothing).
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    SimOptions o = ClusterOptions(seed);
+    ASSERT_TRUE(ParseFaults("dup=0.05", &o).ok());
+    SimResult r = RunClusterGossip(o);
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.checker << ": " << r.violation;
+  }
+}
+
 TEST(SimClusterGossip, LongRunsWithTwoReplicasPerMaster) {
   for (uint64_t seed = 1; seed <= 2; ++seed) {
     SimOptions o;
