@@ -690,7 +690,7 @@ void AskingCommand(CommandContext& ctx) {
 std::string ClusterRefusal(CommandContext& ctx, const CommandSpec& cmd, const CommandTable& table) {
   ClusterState& cs = *ctx.server.cluster;
   ClientState& client = ctx.client;
-  bool asking = client.asking;
+  bool asking = client.asking || (cmd.flags & kCmdAsking) != 0;
   if (cmd.handler != AskingCommand) client.asking = false;  // one command only
   RouteRequest req;
   bool is_exec = cmd.name == "exec";

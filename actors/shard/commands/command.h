@@ -43,6 +43,7 @@ enum CommandFlag : uint32_t {
   kCmdOnlySentinel = 1u << 17, // only_sentinel
   kCmdMovableKeys = 1u << 18,  // movablekeys (key positions need the arguments)
   kCmdNoAsyncLoading = 1u << 19,  // no_async_loading
+  kCmdAsking = 1u << 21,       // asking: implies ASKING (RESTORE-ASKING)
   // Internal (not reported): allowed for a RESP2 client with subscriptions
   // ((P|S)(UN)SUBSCRIBE, PING, QUIT, RESET).
   kCmdSubscribedContext = 1u << 20,

@@ -51,6 +51,7 @@ void RegisterKeyFamily(CommandTable& table);
 // DUMP and RESTORE (dump_family.cc); RegisterKeyFamily registers them, so
 // they follow the other generic key commands.
 void RegisterDumpFamily(CommandTable& table);
+void RegisterMigrate(CommandTable& table);  // called by RegisterDumpFamily
 void RegisterConnectionFamily(CommandTable& table);
 void RegisterClientFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);

@@ -159,6 +159,12 @@ void RegisterDumpFamily(CommandTable& t) {
             "Create a key using the provided serialized value, previously obtained using DUMP.",
             "@dangerous")
             .Keys("OW update"));
+  // RESTORE as a node importing a slot accepts it without ASKING (MIGRATE
+  // sends it in cluster mode).
+  t.Add(Cmd("restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdAsking, 1, 1, 1, RestoreCommand, "server", "3.0.0",
+            "An internal command for migrating keys in a cluster", "@dangerous")
+            .Keys("OW update"));
+  RegisterMigrate(t);
 }
 
 }  // namespace troupe
