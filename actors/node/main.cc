@@ -270,6 +270,7 @@ int Run(int argc, char** argv) {
     bus_sockets = std::move(*opened);
   }
   Keyspace keyspace(opts.databases, &clock);
+  if (server.cluster != nullptr) keyspace.db(0).TrackSlots();  // keys per slot (COUNTKEYSINSLOT, migration)
   auto apply_lfu = [&keyspace](const ServerOptions& o) {
     keyspace.SetLfu(o.maxmemory_policy.find("lfu") != std::string::npos,
                     static_cast<int>(o.lfu_log_factor), static_cast<int>(o.lfu_decay_time));
@@ -332,6 +333,7 @@ int Run(int argc, char** argv) {
   };
   auto keys_in_slot = [&keyspace](int slot) {
     std::vector<std::string> keys;
+    if (keyspace.db(0).KeysInSlot(slot) == 0) return keys;
     keyspace.db(0).ForEach([&](const Entry* e) {
       if (KeySlot(e->key()) == slot) keys.emplace_back(e->key());
     });
@@ -350,7 +352,9 @@ int Run(int argc, char** argv) {
     }
     server.pause_until_mono_us = std::max(server.pause_until_mono_us, clock.MonotonicUs() + ms * 1000);
   };
-  server.cluster_hooks.count_keys_in_slot = [keys_in_slot](int slot) { return keys_in_slot(slot).size(); };
+  server.cluster_hooks.count_keys_in_slot = [&keyspace](int slot) {
+    return static_cast<size_t>(keyspace.db(0).KeysInSlot(slot));
+  };
   server.cluster_hooks.delete_keys_in_slot = [keys_in_slot, &keyspace](int slot) {
     for (const std::string& k : keys_in_slot(slot)) keyspace.db(0).Delete(k);
   };

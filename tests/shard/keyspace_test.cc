@@ -2,6 +2,8 @@
 // active expiry cycle on a virtual clock.
 #include "actors/shard/keyspace/keyspace.h"
 
+#include "actors/cluster/slot_math.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -52,6 +54,41 @@ TEST(Keyspace, ActiveExpiryReclaimsUnreadKeys) {
   EXPECT_EQ(db.size(), 1000u);
   EXPECT_EQ(db.volatile_count(), 0u);
   EXPECT_EQ(ks.stats().expired_keys, 1000u);
+}
+
+TEST(Keyspace, ClusterModeCountsKeysPerSlot) {
+  ManualClock clock;
+  Keyspace ks(2, &clock);
+  Database& db = ks.db(0);
+  db.SetString("before", "v");  // counted when tracking starts
+  db.TrackSlots();
+  const int tag = KeySlot("{user}");
+  EXPECT_EQ(db.KeysInSlot(KeySlot("before")), 1u);
+  for (int i = 0; i < 100; ++i) db.SetString("{user}:" + std::to_string(i), "v");
+  db.SetString("{user}:0", "overwrite");  // same key: no change
+  EXPECT_EQ(db.KeysInSlot(tag), 100u);
+  EXPECT_TRUE(db.Delete("{user}:1"));
+  Entry* moved = db.Detach("{user}:2");
+  EXPECT_EQ(db.KeysInSlot(tag), 98u);
+  db.AttachRenamed(moved, "elsewhere");
+  EXPECT_EQ(db.KeysInSlot(KeySlot("elsewhere")), 1u);
+  // Expiry, lazy and active.
+  db.SetString("{user}:ttl1", "v", clock.UnixMs() + 10);
+  db.SetString("{user}:ttl2", "v", clock.UnixMs() + 10);
+  EXPECT_EQ(db.KeysInSlot(tag), 100u);
+  clock.AdvanceMs(20);
+  ks.UpdateTime();
+  EXPECT_EQ(db.LookupRead("{user}:ttl1"), nullptr);
+  ks.ActiveExpireCycle(1'000'000);
+  EXPECT_EQ(db.KeysInSlot(tag), 98u);
+  // SWAPDB carries the counts; FLUSHALL clears them.
+  ks.Swap(0, 1);
+  EXPECT_EQ(ks.db(1).KeysInSlot(tag), 98u);
+  EXPECT_FALSE(ks.db(0).tracks_slots());
+  ks.Swap(0, 1);
+  ks.FlushAll();
+  EXPECT_EQ(ks.db(0).KeysInSlot(tag), 0u);
+  EXPECT_TRUE(ks.db(0).tracks_slots());
 }
 
 TEST(Keyspace, ReplicasHideButKeepExpiredKeys) {

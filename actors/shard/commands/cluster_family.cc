@@ -60,10 +60,25 @@ bool SlotArg(CommandContext& ctx, size_t i, int* slot) {
 }
 
 // Keys of database 0 in `slot`, at most `limit` of them collected into
-// `out` (when given); returns how many there are. A scan of the keyspace.
+// `out` (when given); returns how many there are. Database 0 counts its
+// keys per slot in cluster mode, so the count is free and the scan stops as
+// soon as it has what it needs (or all keys of the slot).
 size_t KeysInSlot(CommandContext& ctx, int slot, std::vector<std::string>* out, size_t limit) {
+  Database& db = ctx.keyspace.db(0);
+  if (db.tracks_slots()) {
+    size_t total = db.KeysInSlot(slot);
+    if (out == nullptr || total == 0 || limit == 0) return total;
+    size_t wanted = std::min(total, limit);
+    uint64_t cursor = 0;
+    do {
+      cursor = db.Scan(cursor, [&](const Entry* e) {
+        if (out->size() < wanted && KeySlot(e->key()) == slot) out->emplace_back(e->key());
+      });
+    } while (cursor != 0 && out->size() < wanted);
+    return total;
+  }
   size_t count = 0;
-  ctx.keyspace.db(0).ForEach([&](const Entry* e) {
+  db.ForEach([&](const Entry* e) {
     std::string_view key = e->key();
     if (KeySlot(key) != slot) return;
     ++count;

@@ -21,7 +21,8 @@
 //                    is always that argument's token.
 //   name=TOKEN       a pure token whose name is not the lower-cased token.
 //   name=            a pure token without a token field (as Redis reports
-//                    SENTINEL SIMULATE-FAILURE's modes).
+//                    SENTINEL SIMULATE-FAILURE's modes and MIGRATE's
+//                    empty_string).
 //   name:(a | b)     oneof: one of the alternatives (each one argument).
 //   name:{a b}       block: the parts, in order.
 //   [a]              the argument is optional.

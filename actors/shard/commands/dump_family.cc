@@ -162,7 +162,7 @@ void RegisterDumpFamily(CommandTable& t) {
   // RESTORE as a node importing a slot accepts it without ASKING (MIGRATE
   // sends it in cluster mode).
   t.Add(Cmd("restore-asking", -4, kCmdWrite | kCmdDenyOom | kCmdAsking, 1, 1, 1, RestoreCommand, "server", "3.0.0",
-            "An internal command for migrating keys in a cluster", "@dangerous")
+            "An internal command for migrating keys in a cluster", "@keyspace @dangerous")
             .Keys("OW update"));
   RegisterMigrate(t);
 }

@@ -212,10 +212,12 @@ void MigrateCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterMigrate(CommandTable& t) {
-  // No key positions for routing: MIGRATE runs on the node it is sent to
-  // (the source of a slot), whatever its keys' slot.
+  // No key positions for routing (first key 0, not movable): MIGRATE runs
+  // on the node it is sent to (the source of a slot), whatever its keys'
+  // slot. COMMAND INFO still shows Redis's first key spec.
   t.Add(Cmd("migrate", -6, kCmdWrite, 0, 0, 0, MigrateCommand, "generic", "2.6.0",
             "Atomically transfer a key from a Redis instance to another one.", "@dangerous")
+            .Specs({KeySpec{"RW access delete incomplete", 3, 0, 1, ""}})
             .Tips("nondeterministic_output"));
 }
 

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "actors/cluster/slot_math.h"
 #include "actors/shard/keyspace/keyspace.h"
 
 namespace troupe {
@@ -21,6 +22,21 @@ void Database::FreeDetached(Entry* e) {
   entry::Free(e);
 }
 
+void Database::FreeRemoved(Entry* e) {
+  CountSlot(e->key(), -1);
+  FreeDetached(e);
+}
+
+void Database::CountSlot(std::string_view key, int delta) {
+  if (slot_keys_.empty()) return;
+  slot_keys_[static_cast<size_t>(KeySlot(key))] += static_cast<uint32_t>(delta);
+}
+
+void Database::TrackSlots() {
+  slot_keys_.assign(kClusterSlots, 0);
+  dict_.ForEach([this](const Entry* e) { CountSlot(e->key(), 1); });
+}
+
 Entry** Database::LiveLink(std::string_view key, uint32_t hash) {
   Entry** link = dict_.FindLink(key, hash);
   if (link == nullptr) return nullptr;
@@ -32,7 +48,7 @@ Entry** Database::LiveLink(std::string_view key, uint32_t hash) {
   Entry* e = dict_.Unlink(link);
   ++owner_->stats().expired_keys;
   std::string name(e->key());
-  FreeDetached(e);
+  FreeRemoved(e);
   Changed(name);
   if (owner_->on_key_expired) owner_->on_key_expired(index_, name);
   return nullptr;
@@ -88,6 +104,7 @@ void Database::SetString(std::string_view key, std::string_view value, int64_t e
     }
   } else {
     dict_.Insert(entry::NewString(key, hash, value, expire_ms, value.size(), owner_->NewObjectStamp()));
+    CountSlot(key, 1);
     if (expire_ms >= 0) ++volatile_;
     if (owner_->on_key_added) owner_->on_key_added(index_, key);
   }
@@ -109,6 +126,7 @@ void Database::OverwriteString(Entry* e, std::string_view key, std::string_view 
 void Database::AddCollection(std::string_view key, ObjType type, Collection* value) {
   uint32_t hash = static_cast<uint32_t>(HashKey(key));
   dict_.Insert(entry::NewCollection(key, hash, type, value, -1, owner_->NewObjectStamp()));
+  CountSlot(key, 1);
   if (owner_->on_key_added) owner_->on_key_added(index_, key);
   Changed(key);
 }
@@ -117,7 +135,7 @@ bool Database::Delete(std::string_view key) {
   uint32_t hash = static_cast<uint32_t>(HashKey(key));
   Entry** link = LiveLink(key, hash);
   if (link == nullptr) return false;
-  FreeDetached(dict_.Unlink(link));
+  FreeRemoved(dict_.Unlink(link));
   Changed(key);
   return true;
 }
@@ -167,6 +185,7 @@ Entry* Database::Detach(std::string_view key) {
   if (link == nullptr) return nullptr;
   Entry* e = dict_.Unlink(link);
   if (e->has_expire()) --volatile_;
+  CountSlot(key, -1);
   Changed(key);
   return e;
 }
@@ -174,6 +193,7 @@ Entry* Database::Detach(std::string_view key) {
 void Database::Attach(Entry* e) {
   if (e->has_expire()) ++volatile_;
   dict_.Insert(e);
+  CountSlot(e->key(), 1);
   if (owner_->on_key_added) owner_->on_key_added(index_, e->key());
   Changed(e->key());
 }
@@ -194,6 +214,7 @@ Entry* Database::AttachRenamed(Entry* e, std::string_view new_key) {
 
 void Database::Clear() {
   dict_.Clear();
+  if (!slot_keys_.empty()) slot_keys_.assign(kClusterSlots, 0);
   volatile_ = 0;
   avg_ttl_ms_ = 0;
   sweep_position_ = 0;
@@ -234,7 +255,7 @@ size_t Database::ExpireSweep(size_t max_buckets) {
     }
     dict_.Unlink(link);
     expired.emplace_back(e->key());
-    FreeDetached(e);
+    FreeRemoved(e);
     ++removed;
     return true;
   });
@@ -252,6 +273,7 @@ void Database::SwapContents(Database& other) {
   std::swap(volatile_, other.volatile_);
   std::swap(avg_ttl_ms_, other.avg_ttl_ms_);
   std::swap(sweep_position_, other.sweep_position_);
+  std::swap(slot_keys_, other.slot_keys_);
 }
 
 }  // namespace troupe

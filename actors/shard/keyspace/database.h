@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/shard/keyspace/dict.h"
 #include "actors/shard/keyspace/entry.h"
@@ -92,12 +93,23 @@ class Database {
   // Exchanges the contents of two databases (SWAPDB).
   void SwapContents(Database& other);
 
+  // Cluster mode: keep a count of keys per hash slot (database 0), so
+  // COUNTKEYSINSLOT answers at once and GETKEYSINSLOT stops scanning when it
+  // has them all. Off (and free) otherwise.
+  void TrackSlots();
+  bool tracks_slots() const { return !slot_keys_.empty(); }
+  uint32_t KeysInSlot(int slot) const {
+    return slot_keys_.empty() ? 0 : slot_keys_[static_cast<size_t>(slot)];
+  }
+
  private:
+  void CountSlot(std::string_view key, int delta);
   // Shared by the lookups: returns the live entry at key or nullptr,
   // deleting it first when it has expired (masters only).
   Entry** LiveLink(std::string_view key, uint32_t hash);
   void Changed(std::string_view key);
-  void FreeDetached(Entry* e);
+  void FreeDetached(Entry* e);  // an entry replaced by another under the same key
+  void FreeRemoved(Entry* e);   // an entry whose key left the table
 
   int index_;
   Keyspace* owner_;
@@ -105,6 +117,7 @@ class Database {
   size_t volatile_ = 0;
   size_t sweep_position_ = 0;
   int64_t avg_ttl_ms_ = 0;
+  std::vector<uint32_t> slot_keys_;  // keys per hash slot; empty = not tracked
 };
 
 }  // namespace troupe
