@@ -8,35 +8,17 @@
 // malformed messages close the link.
 #include "actors/cluster/cluster_bus.h"
 
-#include <ftw.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <string>
 
 #include "actors/sim/sim_cluster_world.h"
 #include "proto/cluster_bus.pb.h"
+#include "tests/temp_dir.h"
 
 namespace troupe {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/troupe-bus-test.XXXXXX";
-    char* made = mkdtemp(tmpl);
-    path_ = made ? made : "/tmp";
-  }
-  ~TempDir() {
-    nftw(
-        path_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
-        FTW_DEPTH | FTW_PHYS);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 constexpr int64_t kTimeout = 5000;  // the tutorial's cluster-node-timeout
 

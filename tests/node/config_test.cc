@@ -26,6 +26,7 @@
 
 #include "actors/node/config_directives.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace troupe {
 namespace {
@@ -81,26 +82,6 @@ std::vector<std::string> Tabs(const std::string& line) {
 }
 
 // A fresh temporary directory (physical path), removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/troupe-config-test.XXXXXX";
-    char* made = mkdtemp(tmpl);
-    char real[4096];
-    path_ = (made && realpath(made, real)) ? real : std::string(made ? made : "/tmp");
-  }
-  ~TempDir() {
-    nftw(
-        path_.c_str(),
-        [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
-        FTW_DEPTH | FTW_PHYS);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 Config Load(const std::string& text) {
   Result<Config> r = Config::FromText(text, "");
