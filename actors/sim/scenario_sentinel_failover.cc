@@ -44,7 +44,19 @@ class FaultInjector {
  public:
   explicit FaultInjector(SimWorld* w) : w_(w) {}
 
-  void Start() { ScheduleNext(); }
+  // Faults at exponential intervals, each kind picked by the seed among
+  // the enabled ones, until the heal phase.
+  void Start() {
+    const SimOptions& o = w_->options;
+    std::vector<std::function<void()>> kinds;
+    if (o.fault_crash) kinds.push_back([this] { Crash(); });
+    if (o.fault_isolate) kinds.push_back([this] { Isolate(); });
+    if (o.fault_split) kinds.push_back([this] { Split(); });
+    if (o.fault_flap) kinds.push_back([this] { Flap(); });
+    if (o.fault_clock) kinds.push_back([this] { ClockJump(); });
+    if (o.fault_link) kinds.push_back([this] { LinkDrop(); });
+    loop().RepeatAtRandom(o.fault_interval_ms, std::move(kinds), [this] { return w_->healing; });
+  }
   uint64_t faults() const { return faults_; }
   uint64_t crashes() const { return crashes_; }
 
@@ -62,25 +74,7 @@ class FaultInjector {
  private:
   SimLoop& loop() { return w_->loop; }
 
-  void ScheduleNext() {
-    const SimOptions& o = w_->options;
-    std::vector<void (FaultInjector::*)()> kinds;
-    if (o.fault_crash) kinds.push_back(&FaultInjector::Crash);
-    if (o.fault_isolate) kinds.push_back(&FaultInjector::Isolate);
-    if (o.fault_split) kinds.push_back(&FaultInjector::Split);
-    if (o.fault_flap) kinds.push_back(&FaultInjector::Flap);
-    if (o.fault_clock) kinds.push_back(&FaultInjector::ClockJump);
-    if (o.fault_link) kinds.push_back(&FaultInjector::LinkDrop);
-    if (kinds.empty()) return;
-    double u = static_cast<double>(loop().rng()() >> 11) * (1.0 / 9007199254740992.0);
-    int64_t wait = 1 + static_cast<int64_t>(-static_cast<double>(o.fault_interval_ms) * std::log(1.0 - u));
-    loop().After(wait, [this, kinds] {
-      if (w_->healing) return;
-      auto kind = kinds[loop().rng()() % kinds.size()];
-      (this->*kind)();
-      ScheduleNext();
-    });
-  }
+
 
   int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
 

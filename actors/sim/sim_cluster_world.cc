@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "actors/sim/sim_loop.h"
 #include "proto/cluster_bus.pb.h"
 
 namespace troupe {
@@ -174,7 +175,7 @@ int64_t SimClusterWorld::Delay() {
 
 bool SimClusterWorld::Chance(double p) {
   // 53 random bits as a double in [0, 1): the same on every machine.
-  return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0) < p;
+  return SimLoop::UnitDraw(rng_) < p;
 }
 
 void SimClusterWorld::Schedule(int64_t delay_ms, std::function<void()> run, int node) {

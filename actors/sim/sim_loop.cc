@@ -1,6 +1,7 @@
 // The deterministic scheduler (see sim_loop.h).
 #include "actors/sim/sim_loop.h"
 
+#include <cmath>
 #include <iterator>
 
 namespace troupe {
@@ -14,9 +15,23 @@ int64_t SimLoop::Uniform(int64_t lo, int64_t hi) {
 bool SimLoop::Chance(double p) {
   if (p <= 0) return false;
   if (p >= 1) return true;
-  // 53 random bits as a double in [0, 1): the same on every machine.
-  double u = static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0);
-  return u < p;
+  return UnitDraw(rng_) < p;
+}
+
+int64_t SimLoop::ExponentialWait(int64_t mean_ms) {
+  double u = UnitDraw(rng_);
+  return 1 + static_cast<int64_t>(-static_cast<double>(mean_ms) * std::log(1.0 - u));
+}
+
+void SimLoop::RepeatAtRandom(int64_t mean_ms, std::vector<std::function<void()>> kinds,
+                             std::function<bool()> stopped) {
+  if (kinds.empty()) return;
+  int64_t wait = ExponentialWait(mean_ms);
+  After(wait, [this, mean_ms, kinds = std::move(kinds), stopped = std::move(stopped)]() mutable {
+    if (stopped()) return;
+    kinds[rng_() % kinds.size()]();
+    RepeatAtRandom(mean_ms, std::move(kinds), std::move(stopped));
+  });
 }
 
 void SimLoop::At(int64_t at_ms, std::function<void()> fn) {

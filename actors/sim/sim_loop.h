@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 #include <map>
 #include <random>
 #include <utility>
@@ -37,6 +38,16 @@ class SimLoop {
   int64_t Uniform(int64_t lo, int64_t hi);
   // True with probability p.
   bool Chance(double p);
+  // A double in [0, 1) from 53 random bits of `rng`: the same on every machine.
+  static double UnitDraw(std::mt19937_64& rng) {
+    return static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
+  }
+  // An exponentially distributed wait of mean `mean_ms`, at least 1 ms.
+  int64_t ExponentialWait(int64_t mean_ms);
+  // The fault schedule of a scenario: after each exponential wait of mean
+  // `mean_ms`, one of `kinds`, picked by the generator, runs — until
+  // `stopped()` is true when the next one is due.
+  void RepeatAtRandom(int64_t mean_ms, std::vector<std::function<void()>> kinds, std::function<bool()> stopped);
 
   // Schedules `fn` at virtual time `at_ms` (clamped to now).
   void At(int64_t at_ms, std::function<void()> fn);

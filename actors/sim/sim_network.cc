@@ -44,7 +44,7 @@ int64_t DrawMessageDelay(const SimOptions& o, std::mt19937_64& rng) {
     uint64_t span = static_cast<uint64_t>(o.delay_max_ms - o.delay_min_ms) + 1;
     return o.delay_min_ms + static_cast<int64_t>(rng() % span);
   }
-  double u = static_cast<double>(rng() >> 11) * (1.0 / 9007199254740992.0);
+  double u = SimLoop::UnitDraw(rng);
   double extra = -static_cast<double>(o.delay_mean_ms) * std::log(1.0 - u);
   int64_t e = static_cast<int64_t>(std::llround(extra));
   return o.delay_min_ms + std::min(e, std::max<int64_t>(0, o.delay_max_ms - o.delay_min_ms));
