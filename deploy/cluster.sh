@@ -153,13 +153,7 @@ show() {
   done
 }
 
-down() {
-  local port status=0
-  for port in "${ports[@]}"; do
-    stop_node "$port" "127.0.0.1:$port" || status=1
-  done
-  return $status
-}
+down() { stop_nodes "${ports[@]}"; }
 
 case "$action" in
   up) up ;;

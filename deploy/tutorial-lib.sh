@@ -31,3 +31,13 @@ stop_node() {
   wait_until 20 "port $port to shut down" gone "$port" || return 1
   echo "$label stopped"
 }
+
+# stop_nodes <port>...: stop_node for each data node on 127.0.0.1; returns 1
+# if any is still answering.
+stop_nodes() {
+  local port status=0
+  for port in "$@"; do
+    stop_node "$port" "127.0.0.1:$port" || status=1
+  done
+  return $status
+}
