@@ -174,8 +174,6 @@ class ClusterFaultInjector {
  private:
   SimLoop& loop() { return w_->loop; }
 
-
-
   int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
 
   void Note(const std::string& what) {

@@ -72,8 +72,6 @@ class ReplFaultInjector {
  private:
   SimLoop& loop() { return w_->loop; }
 
-
-
   int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
   SimServerNode* Master() { return w_->servers[0].get(); }
   SimServerNode* PickReplica() {

@@ -74,8 +74,6 @@ class FaultInjector {
  private:
   SimLoop& loop() { return w_->loop; }
 
-
-
   int64_t Duration() { return loop().Uniform(w_->options.fault_min_ms, w_->options.fault_max_ms); }
 
   // The data node most sentinels name as master.
